@@ -1,0 +1,323 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sso.mappings contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils file is for the collection's internal use only.
+# Its interface may change at any time without notice.
+
+"""The one HTTP client every provider uses.
+
+Retries live here and only here: 429, 5xx and connection errors are retried with capped
+exponential backoff and jitter, honouring ``Retry-After`` and relative rate-limit reset
+headers. Other 4xx answers are never retried. A non-idempotent request (a create) whose
+answer was lost is never re-sent blindly: the caller's ``landed`` check runs first.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+import traceback
+
+from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, parse_error_body
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from requests.auth import AuthBase
+except ImportError:  # pragma: no cover - reported by the module with missing_required_lib
+    requests = None
+    HTTPAdapter = None
+    AuthBase = object
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    REQUESTS_IMPORT_ERROR = None
+
+COLLECTION_VERSION = '0.1.0'
+USER_AGENT = 'sso.mappings/%s (Ansible collection)' % COLLECTION_VERSION
+
+RETRYABLE_STATUSES = frozenset((429, 500, 502, 503, 504))
+# A server that answers these did not process the request, so even a create may be re-sent.
+NOT_PROCESSED_STATUSES = frozenset((429, 503))
+REQUEST_ID_HEADERS = ('X-Request-Id', 'X-Request-ID', 'Request-Id', 'X-Correlation-Id', 'X-Vmware-Request-Id')
+
+TLS_HINT = ('The server certificate could not be verified. Set ca_path to the CA bundle that signed it '
+            '(appliances often use a private CA or a self-signed certificate), or, only for testing, '
+            'set validate_certs to false.')
+
+
+class BearerAuth(AuthBase):
+    """``Authorization: Bearer <token>`` on every request."""
+
+    def __init__(self, token):
+        self.token = token
+
+    def __call__(self, request):
+        request.headers['Authorization'] = 'Bearer %s' % self.token
+        return request
+
+
+class Reply:
+    """What a request returned: status, parsed body, headers and the request id."""
+
+    __slots__ = ('status', 'data', 'headers', 'request_id')
+
+    def __init__(self, status, data, headers=None, request_id=None):
+        self.status = status
+        self.data = data
+        self.headers = headers or {}
+        self.request_id = request_id
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date), or None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def _header_number(headers, *names):
+    for name in names:
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return float(str(value).split(',')[0].strip())
+        except ValueError:
+            continue
+    return None
+
+
+def backoff_delay(attempt, base=0.5, cap=30.0, rand=random.random):
+    """Capped exponential backoff with jitter for retry number ``attempt`` (1, 2, ...)."""
+    ceiling = min(cap, base * (2 ** (attempt - 1)))
+    return ceiling / 2 + rand() * ceiling / 2
+
+
+def retry_delay(attempt, headers, base=0.5, cap=30.0, rand=random.random):
+    """How long to wait before retry ``attempt``: the server's word when it gives one, else backoff."""
+    told = parse_retry_after(headers.get('Retry-After'))
+    if told is None:
+        # Confluent's X-RateLimit-Reset is relative seconds until the window resets.
+        told = _header_number(headers, 'X-RateLimit-Reset', 'RateLimit-Reset')
+    if told is not None:
+        return min(cap, told) + rand() * 0.1
+    return backoff_delay(attempt, base, cap, rand)
+
+
+def _same_origin(url_a, url_b):
+    a = requests.utils.urlparse(url_a)
+    b = requests.utils.urlparse(url_b)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+class Client:
+    """HTTP client for one API: base URL, auth, TLS, timeout, retries, pacing and pagination."""
+
+    def __init__(self, provider, base_url, auth=None, headers=None, validate_certs=True, ca_path=None,
+                 timeout=30, retries=5, pool_size=10, backoff_base=0.5, backoff_cap=30.0, sleep=time.sleep):
+        self.provider = provider
+        self.base_url = base_url.rstrip('/')
+        self.auth = auth
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.sleep = sleep
+        self.session = requests.Session()
+        self.session.headers['User-Agent'] = USER_AGENT
+        self.session.headers['Accept'] = 'application/json'
+        self.session.headers.update(headers or {})
+        # Passed with every request: a session-level value would lose to REQUESTS_CA_BUNDLE.
+        self.verify = (ca_path or True) if validate_certs else False
+        self.session.verify = self.verify
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size), max_retries=0)
+        self.session.mount('https://', adapter)
+        self.session.mount('http://', adapter)
+        if not validate_certs:
+            # The module warns once; urllib3's per-request warning would only add noise.
+            requests.packages.urllib3.disable_warnings()  # pylint: disable=no-member
+        self.stats = {'requests': 0, 'retries': 0}
+        self._lock = threading.Lock()
+        self._not_before = 0.0
+
+    def url(self, path):
+        if path.startswith(('http://', 'https://')):
+            # Links in answers (next pages, Location) must point at the same API: never send
+            # credentials to another origin.
+            if not _same_origin(path, self.base_url):
+                raise ApiError(self.provider, 'follow link', detail='the API answered with a link to another '
+                                                                   'origin (%s); refusing to follow it' % path)
+            return path
+        return self.base_url + path
+
+    def _pace(self):
+        """Wait while the rate-limit headers said the window is used up."""
+        with self._lock:
+            wait = self._not_before - time.monotonic()
+        if wait > 0:
+            self.sleep(wait)
+
+    def _observe(self, headers):
+        remaining = _header_number(headers, 'X-RateLimit-Remaining', 'RateLimit-Remaining')
+        reset = _header_number(headers, 'X-RateLimit-Reset', 'RateLimit-Reset')
+        if remaining is None or reset is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if remaining <= 0:
+                self._not_before = max(self._not_before, now + reset)
+            elif remaining < 5:
+                # Spread what is left over the rest of the window instead of running into a 429.
+                self._not_before = max(self._not_before, now + reset / (remaining + 1))
+
+    def _request_id(self, response, data=None):
+        for name in REQUEST_ID_HEADERS:
+            if response.headers.get(name):
+                return response.headers[name]
+        if isinstance(data, dict):
+            return data.get('requestId') or data.get('request_id')
+        return None
+
+    @staticmethod
+    def _parse(response):
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return response.text
+
+    def error(self, operation, response, attempts=1):
+        data = self._parse(response)
+        code, detail, body_request_id = parse_error_body(data)
+        if detail is None:
+            detail = self.describe_status(response.status_code)
+        return ApiError(self.provider, operation, status=response.status_code, code=code, detail=detail,
+                        request_id=self._request_id(response) or body_request_id, attempts=attempts)
+
+    @staticmethod
+    def describe_status(status):
+        return {
+            401: 'the credentials were not accepted (wrong, expired or revoked)',
+            403: 'the credentials are valid but lack the permission this operation needs',
+            404: 'not found',
+            429: 'rate limit exceeded',
+        }.get(status, requests.status_codes._codes.get(status, ('',))[0].replace('_', ' ') or None)  # pylint: disable=protected-access
+
+    def request(self, method, path, operation, params=None, json=None, headers=None,
+                expected=(200, 201, 202, 204), idempotent=None, landed=None):
+        """Send one request, retrying where that is safe; return a Reply or raise ApiError.
+
+        ``landed`` is called for a non-idempotent request whose answer was lost; it returns the
+        created object's data when the write did land (then no second request is sent), else None.
+        """
+        if idempotent is None:
+            idempotent = method.upper() != 'POST'
+        url = self.url(path)
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            self._pace()
+            with self._lock:
+                self.stats['requests'] += 1
+            try:
+                response = self.session.request(method, url, params=params, json=json, headers=headers,
+                                                auth=self.auth, timeout=self.timeout, verify=self.verify)
+            except requests.exceptions.SSLError as exc:
+                raise ApiError(self.provider, operation, detail='TLS error talking to %s: %s'
+                               % (self.base_url, _reason(exc)), hint=TLS_HINT)
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                sent = not isinstance(exc, requests.exceptions.ConnectTimeout) and not _refused(exc)
+                if sent and not idempotent:
+                    found = landed() if landed else None
+                    if found is not None:
+                        return Reply(None, found)
+                    # After a timeout the server may still be working on it, so a miss proves nothing:
+                    # fail rather than risk a duplicate. A dropped connection was answered by a miss.
+                    if landed is None or isinstance(exc, requests.exceptions.Timeout):
+                        raise ApiError(self.provider, operation, detail='no answer within %ss (%s); the request may '
+                                       'or may not have been applied, run again to converge'
+                                       % (self.timeout, _reason(exc)), attempts=attempt, ambiguous=True)
+                if attempt > self.retries:
+                    raise ApiError(self.provider, operation, detail='no answer from %s (%s)'
+                                   % (self.base_url, _reason(exc)), attempts=attempt)
+                self._wait_retry(attempt, {})
+                continue
+
+            self._observe(response.headers)
+            status = response.status_code
+            if status in expected:
+                data = self._parse(response)
+                return Reply(status, data, response.headers, self._request_id(response, data))
+            if status == 401 and not refreshed and hasattr(self.auth, 'refresh'):
+                # An expired token is refreshed once; a second 401 is a real failure.
+                refreshed = True
+                self.auth.refresh()
+                attempt -= 1
+                continue
+            if status in RETRYABLE_STATUSES and attempt <= self.retries:
+                if not idempotent and status not in NOT_PROCESSED_STATUSES:
+                    found = landed() if landed else None
+                    if found is not None:
+                        return Reply(None, found)
+                    if landed is None:
+                        raise self.error(operation, response, attempt)
+                self._wait_retry(attempt, response.headers)
+                continue
+            raise self.error(operation, response, attempt)
+
+    def _wait_retry(self, attempt, headers):
+        with self._lock:
+            self.stats['retries'] += 1
+        self.sleep(retry_delay(attempt, headers, self.backoff_base, self.backoff_cap))
+
+    def get_all(self, path, operation, items_of, next_of, params=None):
+        """Read a list to its last page. ``items_of(data)`` gives a page's items and
+        ``next_of(data, params)`` the next page as ``(path, params)`` or None."""
+        collected = []
+        seen = set()
+        page = (path, params)
+        while page is not None:
+            marker = (page[0], tuple(sorted((page[1] or {}).items())))
+            if marker in seen:
+                raise ApiError(self.provider, operation, detail='the API returned the same page twice')
+            seen.add(marker)
+            reply = self.request('GET', page[0], operation, params=page[1], expected=(200,))
+            collected.extend(items_of(reply.data))
+            page = next_of(reply.data, page[1])
+        return collected
+
+
+def _reason(exc):
+    """A short reason for a transport error, without URLs' query strings or credentials."""
+    text = str(exc)
+    if 'certificate verify failed' in text:
+        return text[text.find('certificate verify failed'):].split(' (_ssl')[0].split("'")[0].rstrip(' .)')
+    for known in ('CERTIFICATE_VERIFY_FAILED', 'Read timed out', 'Connection refused', 'RemoteDisconnected',
+                  'Connection aborted', 'Connection reset', 'Name or service not known', 'timed out'):
+        if known in text:
+            detail = text[text.find(known):].split("'")[0].split(')')[0]
+            return detail.strip(' :(')
+    return type(exc).__name__
+
+
+def _refused(exc):
+    text = str(exc)
+    return 'Connection refused' in text or 'NewConnectionError' in text or 'Name or service not known' in text

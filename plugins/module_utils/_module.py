@@ -1,0 +1,262 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sso.mappings contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils file is for the collection's internal use only.
+# Its interface may change at any time without notice.
+
+"""The three module flows every provider shares: one mapping, a whole set, and read-only info.
+
+A provider contributes a ``Connection`` (base URL, env vars, credential methods, extra options)
+and a ``MappingApi`` subclass; the modules themselves are a few lines each.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlparse
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.sso.mappings.plugins.module_utils import _client, _reconcile
+from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError, MappingError
+
+STATE_OPTION = {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']}
+
+
+class CredentialMethod:
+    """One way to authenticate: its options (each with env vars, first set wins) and how to build auth."""
+
+    def __init__(self, name, options, make_auth):
+        self.name = name
+        self.options = options  # ((option, (ENV_VAR, ...), no_log), ...)
+        self.make_auth = make_auth
+
+    @property
+    def option_names(self):
+        return [option for option, _env, _no_log in self.options]
+
+
+class Connection:
+    """How to reach one provider's API: the options every module of that provider takes."""
+
+    def __init__(self, provider, base_url_env, credential_methods, default_base_url=None,
+                 validate_certs_env=None, extra_options=None, headers=None):
+        self.provider = provider
+        self.base_url_env = base_url_env
+        self.default_base_url = default_base_url
+        self.credential_methods = credential_methods
+        self.validate_certs_env = validate_certs_env
+        self.extra_options = extra_options or {}
+        self.headers = headers or {}
+
+    def argument_spec(self):
+        base_url = {'type': 'str', 'fallback': (env_fallback, [self.base_url_env])}
+        if self.default_base_url:
+            base_url['default'] = self.default_base_url
+        else:
+            base_url['required'] = True
+        validate_certs = {'type': 'bool', 'default': True}
+        if self.validate_certs_env:
+            validate_certs['fallback'] = (env_fallback, [self.validate_certs_env])
+        spec = {
+            'base_url': base_url,
+            'validate_certs': validate_certs,
+            'ca_path': {'type': 'path'},
+            'timeout': {'type': 'float', 'default': 30},
+            'retries': {'type': 'int', 'default': 5},
+            'parallelism': {'type': 'int', 'default': 4},
+        }
+        for method in self.credential_methods:
+            for option, _env, no_log in method.options:
+                spec[option] = {'type': 'str', 'no_log': no_log}
+        spec.update(self.extra_options)
+        return spec
+
+    def resolve_credentials(self, module):
+        """Pick one credential method: explicit options beat environment variables.
+
+        Options of two methods at once, or a method with a part missing, fail before any request.
+        """
+        params = module.params
+        explicit = [m for m in self.credential_methods if any(params.get(o) not in (None, '') for o in m.option_names)]
+        source = 'options'
+        if len(explicit) > 1:
+            raise InputError('%s: conflicting credentials: %s are mutually exclusive; use one method'
+                             % (self.provider, ' and '.join('(%s)' % ', '.join(m.option_names) for m in explicit)))
+        candidates = explicit
+        if not candidates:
+            source = 'environment'
+            candidates = [m for m in self.credential_methods
+                          if any(_first_env(env) for _option, env, _no_log in m.options)]
+            if len(candidates) > 1:
+                raise InputError('%s: conflicting credentials in the environment: %s are set; unset all but one '
+                                 'method or pass the credentials as options'
+                                 % (self.provider, ' and '.join('(%s)' % ', '.join(_env_names(m)) for m in candidates)))
+        if not candidates:
+            raise InputError('%s: no credentials: set %s, or the environment variables %s'
+                             % (self.provider, ' or '.join('(%s)' % ', '.join(m.option_names) for m in self.credential_methods),
+                                ' or '.join('(%s)' % ', '.join(_env_names(m)) for m in self.credential_methods)))
+        method = candidates[0]
+        values, missing = {}, []
+        for option, env, no_log in method.options:
+            value = params.get(option)
+            if value in (None, ''):
+                value = _first_env(env)
+                if value and no_log:
+                    # Values read here bypass the argument spec, so mask them explicitly.
+                    module.no_log_values.add(value)
+            if value in (None, ''):
+                missing.append('%s (or %s)' % (option, ' / '.join(env)))
+            values[option] = value
+        if missing:
+            raise InputError('%s: incomplete credentials from %s for %s: missing %s'
+                             % (self.provider, source, method.name, ', '.join(missing)))
+        return method, values
+
+    def client(self, module):
+        params = module.params
+        base_url = (params.get('base_url') or '').strip()
+        parsed = urlparse(base_url)
+        if parsed.scheme not in ('http', 'https') or not parsed.hostname:
+            raise InputError('%s: base_url must be an http:// or https:// URL with a host name, got %r'
+                             % (self.provider, base_url))
+        for option in ('timeout', 'retries', 'parallelism'):
+            low = 1 if option == 'parallelism' else 0
+            if params[option] < low or (option == 'timeout' and params[option] == 0):
+                raise InputError('%s: %s must be %s, got %s'
+                                 % (self.provider, option, 'at least 1' if low else 'positive', params[option]))
+        if params.get('ca_path') and not os.path.isfile(params['ca_path']):
+            raise InputError('%s: ca_path %s is not a readable file' % (self.provider, params['ca_path']))
+        method, values = self.resolve_credentials(module)
+        if not params['validate_certs'] and parsed.scheme == 'https':
+            module.warn('TLS certificate verification is disabled for %s (validate_certs is false): the connection '
+                        'is encrypted but the server is not authenticated.' % base_url)
+        client = _client.Client(self.provider, base_url, validate_certs=params['validate_certs'],
+                                ca_path=params.get('ca_path'), timeout=params['timeout'], retries=params['retries'],
+                                pool_size=params['parallelism'], headers=self.headers_for(params))
+        client.auth = method.make_auth(client, values)
+        return client
+
+    def headers_for(self, params):  # pylint: disable=unused-argument
+        return dict(self.headers)
+
+
+def _first_env(names):
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def _env_names(method):
+    return [name for _option, env, _no_log in method.options for name in env]
+
+
+class MappingModule:
+    """The shared module flows. ``api_class(module, client)`` builds the provider's MappingApi."""
+
+    def __init__(self, connection, api_class, mapping_options, info_filters, identity_required=None,
+                 required_if=None):
+        self.connection = connection
+        self.api_class = api_class
+        self.mapping_options = mapping_options
+        self.info_filters = info_filters
+        self.identity_required = identity_required or []
+        self.required_if = required_if or []
+
+    def _module(self, spec, **kwargs):
+        full = self.connection.argument_spec()
+        full.update(spec)
+        module = AnsibleModule(argument_spec=full, supports_check_mode=True, **kwargs)
+        if _client.requests is None:
+            module.fail_json(msg=missing_required_lib('requests'), exception=_client.REQUESTS_IMPORT_ERROR)
+        return module
+
+    def _start(self, module):
+        client = self.connection.client(module)
+        return self.api_class(module, client)
+
+    def run_one(self):
+        """One mapping: the set flow with one item and no purge."""
+        spec = dict(self.mapping_options)
+        spec['state'] = dict(STATE_OPTION)
+        module = self._module(spec, required_one_of=self.identity_required or None)
+        item = dict((name, module.params[name]) for name in spec)
+        api, changes, result = self._converge(module, [item], purge=False, where=None)
+        result.pop('mappings')
+        change = changes[0]
+        result['mapping'] = change.result if change.result is not None else change.after(api)
+        self._exit(module, result)
+
+    def run_set(self):
+        item_spec = dict(self.mapping_options)
+        item_spec['state'] = dict(STATE_OPTION)
+        spec = {
+            'mappings': {'type': 'list', 'elements': 'dict', 'required': True, 'options': item_spec,
+                         'required_one_of': self.identity_required or None},
+            'purge': {'type': 'bool', 'default': False},
+        }
+        module = self._module(spec)
+        items = [dict((name, item.get(name)) for name in item_spec) for item in module.params['mappings']]
+        result = self._converge(module, items, purge=module.params['purge'], where='mappings')[2]
+        self._exit(module, result)
+
+    def run_info(self):
+        module = self._module(dict(self.info_filters))
+        try:
+            api = self._start(module)
+            mappings = api.list_current()
+            filters = dict((k, module.params[k]) for k in self.info_filters if module.params.get(k) not in (None, ''))
+            mappings = [m for m in mappings if api.matches_filters(m, filters)]
+            mappings.sort(key=api.key)
+        except MappingError as error:
+            module.fail_json(msg=str(error), **_error_fields(error))
+        module.exit_json(changed=False, mappings=mappings)
+
+    def _converge(self, module, items, purge, where):
+        """validation -> desired set -> current set (read once) -> plan -> writes -> result."""
+        try:
+            api = self._start(module)
+            desired = [api.validate(item, _where(where, index)) for index, item in enumerate(items)]
+            _reconcile.find_duplicates(api, desired, where or 'the task')
+            current = api.list_current()
+            changes = _reconcile.plan(api, desired, current, purge=purge)
+            failures = [] if module.check_mode else _reconcile.apply(api, changes, workers=module.params['parallelism'])
+        except MappingError as error:
+            module.fail_json(msg=str(error), changed=False, **_error_fields(error))
+        result = _reconcile.outcome(api, changes, current, check_mode=module.check_mode)
+        if failures:
+            lines = ['%s %s: %s' % (change.action, change.key, error) for change, error in failures]
+            module.fail_json(msg='%d of %d changes failed; the others %s. %s'
+                             % (len(failures), sum(1 for c in changes if c.action != _reconcile.UNCHANGED),
+                                'were applied' if all(_reconcile.is_item_failure(e) for _c, e in failures)
+                                else 'listed in changes were applied, the rest were not attempted',
+                                ' | '.join(lines)),
+                             failures=[{'action': c.action, 'key': c.key, 'msg': str(e)} for c, e in failures],
+                             **result)
+        return api, changes, result
+
+    @staticmethod
+    def _exit(module, result):
+        diff = result.pop('diff')
+        if module._diff:  # pylint: disable=protected-access
+            result['diff'] = diff
+        module.exit_json(**result)
+
+
+def _where(where, index):
+    return '%s[%d]' % (where, index) if where else None
+
+
+def _error_fields(error):
+    if isinstance(error, ApiError):
+        fields = {'status': error.status, 'attempts': error.attempts}
+        if error.request_id:
+            fields['request_id'] = error.request_id
+        if error.code:
+            fields['error_code'] = error.code
+        return fields
+    return {}

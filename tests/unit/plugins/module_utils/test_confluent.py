@@ -1,0 +1,103 @@
+# Copyright (c) sso.mappings contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Confluent adapter: validation, normalisation, comparison, pagination, lost creates."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from ansible_collections.sso.mappings.plugins.module_utils import _client, _confluent
+from ansible_collections.sso.mappings.plugins.module_utils._errors import InputError
+
+RAW = {'api_version': 'iam/v2/sso', 'kind': 'GroupMapping', 'id': 'group-a1', 'display_name': 'eng',
+       'description': 'Engineers', 'filter': '"eng" in claims.groups', 'principal': 'User:group-a1',
+       'state': 'ENABLED', 'metadata': {'self': 'x', 'resource_name': 'crn://confluent.cloud/organization=o/group-mapping=group-a1'}}
+
+
+def api_with(steps, scripted):
+    client = _client.Client('Confluent', 'https://api.example.test', retries=1, sleep=lambda s: None)
+    transport = scripted(client, steps)
+    return _confluent.ConfluentGroupMappings(None, client), transport
+
+
+def test_normalise_renames_state_and_drops_noise():
+    assert _confluent.normalise(RAW) == {'id': 'group-a1', 'display_name': 'eng', 'description': 'Engineers',
+                                         'filter': '"eng" in claims.groups', 'principal': 'User:group-a1',
+                                         'status': 'ENABLED'}
+    assert _confluent.normalise({'id': 'g', 'display_name': 'n', 'filter': 'f'})['description'] == ''
+
+
+@pytest.mark.parametrize('item, message', [
+    ({'display_name': 'eng', 'filter': 'x' * 301}, 'filter must be at most 300 characters'),
+    ({'display_name': '', 'filter': 'f'}, 'display_name must not be empty'),
+    ({'display_name': ' eng', 'filter': 'f'}, 'leading or trailing white space'),
+    ({'display_name': 'e\x00ng', 'filter': 'f'}, 'control or invisible'),
+    ({'id': 'group a', 'filter': 'f'}, 'not a group mapping id'),
+    ({'filter': 'f'}, 'one of id or display_name is required'),
+    ({'display_name': 'eng', 'filter': '  '}, 'filter must not be empty'),
+])
+def test_validation_names_the_option_and_item(item, message):
+    api = _confluent.ConfluentGroupMappings(None, None)
+    with pytest.raises(InputError) as caught:
+        api.validate(dict(item, state='present'), 'mappings[2]')
+    assert message in str(caught.value)
+    assert 'mappings[2]' in str(caught.value) and str(caught.value).startswith('Confluent: ')
+
+
+def test_validation_accepts_info_output_and_drops_read_only_fields():
+    api = _confluent.ConfluentGroupMappings(None, None)
+    desired = api.validate(dict(_confluent.normalise(RAW), state='present'), None)
+    assert desired == {'state': 'present', 'id': 'group-a1', 'display_name': 'eng', 'description': 'Engineers',
+                       'filter': '"eng" in claims.groups'}
+    assert api.compare(desired, _confluent.normalise(RAW)) == {}
+
+
+def test_compare_reports_only_changed_fields():
+    api = _confluent.ConfluentGroupMappings(None, None)
+    current = _confluent.normalise(RAW)
+    assert api.compare({'display_name': 'eng', 'filter': 'new', 'description': 'Engineers'}, current) == {'filter': 'new'}
+    assert api.compare({'display_name': 'eng', 'description': ''}, current) == {'description': ''}
+
+
+def test_create_needs_a_filter_and_a_name():
+    api = _confluent.ConfluentGroupMappings(None, None)
+    with pytest.raises(InputError, match='filter is required'):
+        api.check_create({'display_name': 'eng'})
+    with pytest.raises(InputError, match='no group mapping with id'):
+        api.check_create({'id': 'group-zz', 'filter': 'f'})
+
+
+def test_list_reads_every_page_at_the_largest_size(scripted):
+    page1 = {'data': [RAW], 'metadata': {'next': 'https://api.example.test/iam.v2/sso/group-mappings?page_token=T1'}}
+    page2 = {'data': [dict(RAW, id='group-b2', display_name='ops')], 'metadata': {'next': None}}
+    api, transport = api_with([(200, page1), (200, page2)], scripted)
+    mappings = api.list_current()
+    assert [m['id'] for m in mappings] == ['group-a1', 'group-b2']
+    assert transport.sent[0].url.endswith('/iam/v2/sso/group-mappings?page_size=100')
+    # The odd path of the example link is not followed: only its token is used.
+    assert transport.sent[1].url.endswith('/iam/v2/sso/group-mappings?page_size=100&page_token=T1')
+
+
+def test_update_patches_only_changed_fields(scripted):
+    api, transport = api_with([(200, dict(RAW, filter='new'))], scripted)
+    result = api.update(_confluent.normalise(RAW), {'display_name': 'eng', 'filter': 'new'}, {'filter': 'new'})
+    assert transport.sent[0].method == 'PATCH' and transport.sent[0].body == b'{"filter": "new"}'
+    assert result['filter'] == 'new'
+
+
+def test_delete_of_a_mapping_already_gone_succeeds(scripted):
+    api, _transport = api_with([(404, {'errors': [{'status': '404', 'title': 'Not Found'}]})], scripted)
+    api.delete(_confluent.normalise(RAW))
+
+
+def test_lost_create_answer_finds_the_new_mapping_instead_of_resending(scripted):
+    created = dict(RAW, id='group-new', display_name='new')
+    steps = [(200, {'data': [RAW], 'metadata': {}}),
+             requests.exceptions.ConnectionError('Connection aborted.'),
+             (200, {'data': [RAW, created], 'metadata': {}})]
+    api, transport = api_with(steps, scripted)
+    api.list_current()
+    result = api.create({'display_name': 'new', 'filter': 'f', 'description': ''})
+    assert result['id'] == 'group-new'
+    assert [r.method for r in transport.sent] == ['GET', 'POST', 'GET']
