@@ -60,6 +60,57 @@ class BearerAuth(AuthBase):
         return request
 
 
+class ClientCredentialsAuth(AuthBase):
+    """OAuth 2.0 client credentials: one token per module run, refreshed once it expires or on a 401.
+
+    The token request goes through the same client (retries, TLS, timeout) with HTTP Basic
+    client id and secret.
+    """
+
+    def __init__(self, client, token_path, client_id, client_secret, operation):
+        self.client = client
+        self.token_path = token_path
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.operation = operation
+        self.token = None
+        self.expires_at = 0.0
+        self.lock = threading.RLock()
+
+    def refresh(self, failed=None):
+        """Fetch a new token; after a 401 (``failed`` is the rejected request), only when no other
+        request has already replaced the token it carried."""
+        with self.lock:
+            if failed is not None and failed.headers.get('Authorization') != 'Bearer %s' % self.token:
+                return
+            self._fetch()
+
+    def _fetch(self):
+        reply = self.client.request(
+            'POST', self.token_path, self.operation, data={'grant_type': 'client_credentials'},
+            headers={'Accept': 'application/json', 'Content-Type': 'application/x-www-form-urlencoded'},
+            auth=requests.auth.HTTPBasicAuth(self.client_id, self.client_secret), expected=(200,), idempotent=True)
+        data = reply.data if isinstance(reply.data, dict) else {}
+        if not data.get('access_token'):
+            raise ApiError(self.client.provider, self.operation, status=reply.status,
+                           detail='the token endpoint answered without an access_token')
+        self.token = data['access_token']
+        try:
+            lifetime = float(data.get('expires_in') or 3600)
+        except (TypeError, ValueError):
+            lifetime = 3600.0
+        # Renew a little early so that a long run never sends a token that expires on the way.
+        self.expires_at = time.monotonic() + max(1.0, lifetime - min(60.0, lifetime / 10))
+
+    def __call__(self, request):
+        with self.lock:
+            if self.token is None or time.monotonic() >= self.expires_at:
+                self._fetch()
+            token = self.token
+        request.headers['Authorization'] = 'Bearer %s' % token
+        return request
+
+
 class Reply:
     """What a request returned: status, parsed body, headers and the request id."""
 
@@ -70,6 +121,11 @@ class Reply:
         self.data = data
         self.headers = headers or {}
         self.request_id = request_id
+
+    @property
+    def recovered(self):
+        """True when the answer was lost and ``data`` is what the caller's ``landed`` check found."""
+        return self.status is None
 
 
 def parse_retry_after(value, now=None):
@@ -130,8 +186,10 @@ class Client:
     """HTTP client for one API: base URL, auth, TLS, timeout, retries, pacing and pagination."""
 
     def __init__(self, provider, base_url, auth=None, headers=None, validate_certs=True, ca_path=None,
-                 timeout=30, retries=5, pool_size=10, backoff_base=0.5, backoff_cap=30.0, sleep=time.sleep):
+                 timeout=30, retries=5, pool_size=10, backoff_base=0.5, backoff_cap=30.0, sleep=time.sleep,
+                 status_hints=None):
         self.provider = provider
+        self.status_hints = status_hints or {}
         self.base_url = base_url.rstrip('/')
         self.auth = auth
         self.timeout = timeout
@@ -207,7 +265,7 @@ class Client:
         data = self._parse(response)
         code, detail, body_request_id = parse_error_body(data)
         if detail is None:
-            detail = self.describe_status(response.status_code)
+            detail = self.status_hints.get(response.status_code) or self.describe_status(response.status_code)
         return ApiError(self.provider, operation, status=response.status_code, code=code, detail=detail,
                         request_id=self._request_id(response) or body_request_id, attempts=attempts)
 
@@ -221,7 +279,7 @@ class Client:
         }.get(status, requests.status_codes._codes.get(status, ('',))[0].replace('_', ' ') or None)  # pylint: disable=protected-access
 
     def request(self, method, path, operation, params=None, json=None, headers=None,
-                expected=(200, 201, 202, 204), idempotent=None, landed=None):
+                expected=(200, 201, 202, 204), idempotent=None, landed=None, data=None, auth=None):
         """Send one request, retrying where that is safe; return a Reply or raise ApiError.
 
         ``landed`` is called for a non-idempotent request whose answer was lost; it returns the
@@ -238,8 +296,8 @@ class Client:
             with self._lock:
                 self.stats['requests'] += 1
             try:
-                response = self.session.request(method, url, params=params, json=json, headers=headers,
-                                                auth=self.auth, timeout=self.timeout, verify=self.verify)
+                response = self.session.request(method, url, params=params, json=json, data=data, headers=headers,
+                                                auth=auth or self.auth, timeout=self.timeout, verify=self.verify)
             except requests.exceptions.SSLError as exc:
                 raise ApiError(self.provider, operation, detail='TLS error talking to %s: %s'
                                % (self.base_url, _reason(exc)), hint=TLS_HINT)
@@ -266,10 +324,10 @@ class Client:
             if status in expected:
                 data = self._parse(response)
                 return Reply(status, data, response.headers, self._request_id(response, data))
-            if status == 401 and not refreshed and hasattr(self.auth, 'refresh'):
+            if status == 401 and not refreshed and auth is None and hasattr(self.auth, 'refresh'):
                 # An expired token is refreshed once; a second 401 is a real failure.
                 refreshed = True
-                self.auth.refresh()
+                self.auth.refresh(failed=response.request)
                 attempt -= 1
                 continue
             if status in RETRYABLE_STATUSES and attempt <= self.retries:

@@ -114,7 +114,7 @@ class ConfluentGroupMappings(MappingApi):
     def describe_identity(self, identity):
         return '%s %r' % identity
 
-    def list_current(self):
+    def list_current(self, desired=None, purge=False):  # pylint: disable=unused-argument
         mappings = self._read_all()
         self.known_ids = set(m['id'] for m in mappings if m.get('id'))
         return mappings
@@ -145,6 +145,8 @@ class ConfluentGroupMappings(MappingApi):
         operation = 'create group mapping %r' % desired['display_name']
         reply = self.client.request('POST', PATH, operation, json=body, expected=(200, 201),
                                     landed=lambda: self._find_created(desired))
+        if reply.recovered:
+            return reply.data
         if isinstance(reply.data, dict) and reply.data.get('id'):
             return normalise(reply.data)
         found = self._find_created(desired)

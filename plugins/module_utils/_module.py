@@ -42,7 +42,7 @@ class Connection:
     """How to reach one provider's API: the options every module of that provider takes."""
 
     def __init__(self, provider, base_url_env, credential_methods, default_base_url=None,
-                 validate_certs_env=None, extra_options=None, headers=None):
+                 validate_certs_env=None, extra_options=None, headers=None, status_hints=None):
         self.provider = provider
         self.base_url_env = base_url_env
         self.default_base_url = default_base_url
@@ -50,6 +50,7 @@ class Connection:
         self.validate_certs_env = validate_certs_env
         self.extra_options = extra_options or {}
         self.headers = headers or {}
+        self.status_hints = status_hints or {}
 
     def argument_spec(self):
         base_url = {'type': 'str', 'fallback': (env_fallback, [self.base_url_env])}
@@ -135,7 +136,8 @@ class Connection:
                         'is encrypted but the server is not authenticated.' % base_url)
         client = _client.Client(self.provider, base_url, validate_certs=params['validate_certs'],
                                 ca_path=params.get('ca_path'), timeout=params['timeout'], retries=params['retries'],
-                                pool_size=params['parallelism'], headers=self.headers_for(params))
+                                pool_size=params['parallelism'], headers=self.headers_for(params),
+                                status_hints=self.status_hints)
         client.auth = method.make_auth(client, values)
         return client
 
@@ -158,14 +160,12 @@ def _env_names(method):
 class MappingModule:
     """The shared module flows. ``api_class(module, client)`` builds the provider's MappingApi."""
 
-    def __init__(self, connection, api_class, mapping_options, info_filters, identity_required=None,
-                 required_if=None):
+    def __init__(self, connection, api_class, mapping_options, info_filters, identity_required=None):
         self.connection = connection
         self.api_class = api_class
         self.mapping_options = mapping_options
         self.info_filters = info_filters
         self.identity_required = identity_required or []
-        self.required_if = required_if or []
 
     def _module(self, spec, **kwargs):
         full = self.connection.argument_spec()
@@ -222,7 +222,7 @@ class MappingModule:
             api = self._start(module)
             desired = [api.validate(item, _where(where, index)) for index, item in enumerate(items)]
             _reconcile.find_duplicates(api, desired, where or 'the task')
-            current = api.list_current()
+            current = api.list_current(desired, purge)
             changes = _reconcile.plan(api, desired, current, purge=purge)
             failures = [] if module.check_mode else _reconcile.apply(api, changes, workers=module.params['parallelism'])
         except MappingError as error:

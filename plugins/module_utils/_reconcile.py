@@ -61,8 +61,12 @@ class MappingApi:
     def describe_identity(self, identity):
         return '%s %r' % identity
 
-    def list_current(self):
-        """Every mapping in scope, all pages read."""
+    def list_current(self, desired=None, purge=False):
+        """Every mapping in scope, all pages read.
+
+        ``desired`` is None for a read-only listing, else this run's validated desired items: an
+        adapter may use them (and ``purge``) to read less, e.g. look one mapping up by name.
+        """
         raise NotImplementedError
 
     def compare(self, desired, current):

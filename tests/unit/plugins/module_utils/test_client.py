@@ -132,7 +132,8 @@ def test_401_refreshes_auth_once(scripted):
     class Refreshing(_client.BearerAuth):
         refreshed = 0
 
-        def refresh(self):
+        def refresh(self, failed=None):
+            assert failed.headers['Authorization'] == 'Bearer %s' % self.token
             self.refreshed += 1
             self.token = 'new'
 
@@ -205,4 +206,4 @@ def test_tls_failure_explains_how_to_fix(scripted):
     scripted(client, [requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')])
     with pytest.raises(ApiError) as caught:
         client.request('GET', '/a', 'read')
-    assert 'CERTIFICATE_VERIFY_FAILED' in str(caught.value) and 'ca_path' in str(caught.value)
+    assert 'certificate verify failed' in str(caught.value) and 'ca_path' in str(caught.value)

@@ -99,5 +99,5 @@ def test_lost_create_answer_finds_the_new_mapping_instead_of_resending(scripted)
     api, transport = api_with(steps, scripted)
     api.list_current()
     result = api.create({'display_name': 'new', 'filter': 'f', 'description': ''})
-    assert result['id'] == 'group-new'
+    assert result['id'] == 'group-new' and result['status'] == 'ENABLED'
     assert [r.method for r in transport.sent] == ['GET', 'POST', 'GET']

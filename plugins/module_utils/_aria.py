@@ -1,0 +1,263 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sso.mappings contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils file is for the collection's internal use only.
+# Its interface may change at any time without notice.
+
+"""VMware Aria Suite Lifecycle groups and the roles mapped to them (``/lcm/authzn``).
+
+No official machine-readable spec exists for this API, so answers are read tolerantly:
+a create may answer 201 with the group or 200 with no body, an update 200 with the group
+or 204; when no body comes back the group is read again.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.sso.mappings.plugins.module_utils._module import Connection, CredentialMethod, MappingModule
+from ansible_collections.sso.mappings.plugins.module_utils._reconcile import MappingApi
+from ansible_collections.sso.mappings.plugins.module_utils._validation import check_text, where_label
+
+try:
+    from requests.auth import HTTPBasicAuth
+except ImportError:  # pragma: no cover - reported by the module
+    HTTPBasicAuth = None
+
+GROUPS_V1 = '/lcm/authzn/api/groups'
+GROUPS = '/lcm/authzn/api/v2/groups'
+ROLES = '/lcm/authzn/api/v2/roles/external'
+
+CONNECTION = Connection(
+    provider='Aria',
+    base_url_env='ARIA_LCM_URL',
+    validate_certs_env='ARIA_LCM_VALIDATE_CERTS',
+    credential_methods=(
+        CredentialMethod('a user name and password', (
+            ('username', ('ARIA_LCM_USERNAME',), False),
+            ('password', ('ARIA_LCM_PASSWORD',), True),
+        ), lambda client, values: HTTPBasicAuth(values['username'], values['password'])),
+    ),
+    # 401 and 403 come without a body: say what they mean for this API.
+    status_hints={
+        401: 'the user name or password was not accepted (local users are written like admin@local)',
+        403: 'the user is valid but lacks the Suite Lifecycle administrator role needed to manage groups',
+    },
+)
+
+METADATA_OPTIONS = {
+    'distinguished_name': {'type': 'str'},
+    'external_id': {'type': 'str'},
+    'additional_meta': {'type': 'list', 'elements': 'str'},
+}
+
+MAPPING_OPTIONS = {
+    'display_name': {'type': 'str', 'required': True},
+    'domain': {'type': 'str', 'required': True},
+    'mapped_roles': {'type': 'list', 'elements': 'str'},
+    'group_type': {'type': 'str'},
+    'is_disabled': {'type': 'bool'},
+    'provider_identifier': {'type': 'str'},
+    'group_metadata': {'type': 'dict', 'options': METADATA_OPTIONS},
+    # Read-only, accepted so that _info output can be fed back unchanged.
+    'vmid': {'type': 'str'},
+}
+
+INFO_FILTERS = {
+    'display_name': {'type': 'str'},
+    'domain': {'type': 'str'},
+}
+
+# API field -> returned field, for the simple fields.
+SCALAR_FIELDS = (('groupType', 'group_type'), ('isDisabled', 'is_disabled'), ('providerIdentifier', 'provider_identifier'))
+METADATA_FIELDS = (('distinguishedName', 'distinguished_name'), ('externalId', 'external_id'),
+                   ('additionalMeta', 'additional_meta'))
+
+
+def _clean(mapping):
+    return dict((k, v) for k, v in mapping.items() if v is not None)
+
+
+class AriaGroupMappings(MappingApi):
+    provider = 'Aria'
+    resource = 'group'
+
+    def __init__(self, module, client):
+        super().__init__(module, client)
+        self._roles = None
+
+    # Roles: read once per run, only when needed.
+    def roles(self):
+        if self._roles is None:
+            reply = self.client.request('GET', ROLES, 'list external roles', expected=(200,))
+            roles = reply.data if isinstance(reply.data, list) else []
+            self._roles = [r for r in roles if isinstance(r, dict) and r.get('vmid')]
+        return self._roles
+
+    def role_name(self, vmid):
+        for role in self.roles():
+            if role['vmid'] == vmid:
+                return role.get('roleName') or vmid
+        return vmid
+
+    def resolve_role(self, value, label):
+        for role in self.roles():
+            if value in (role.get('roleName'), role['vmid']):
+                return role.get('roleName') or role['vmid']
+        names = sorted(r.get('roleName') for r in self.roles() if r.get('roleName'))
+        raise InputError('%s: unknown role %r in mapped_roles; valid role names: %s'
+                         % (label, value, ', '.join(names) or '(the appliance lists none)'))
+
+    def vmid_of(self, name):
+        for role in self.roles():
+            if name in (role.get('roleName'), role['vmid']):
+                return role['vmid']
+        return name
+
+    def normalise(self, raw):
+        names = []
+        for role in raw.get('roleMappings') or raw.get('mappedRoles') or []:
+            if isinstance(role, dict):
+                names.append(role.get('roleName') or self.role_name(role.get('vmid')))
+            elif isinstance(role, str):
+                names.append(self.role_name(role))
+        mapping = {
+            'vmid': raw.get('vmid'),
+            'display_name': raw.get('displayName'),
+            'domain': raw.get('domain'),
+            'mapped_roles': sorted(set(n for n in names if n)),
+        }
+        for api_name, name in SCALAR_FIELDS:
+            mapping[name] = raw.get(api_name)
+        metadata = raw.get('groupMetadata')
+        if isinstance(metadata, dict):
+            mapping['group_metadata'] = _clean(dict((name, metadata.get(api_name)) for api_name, name in METADATA_FIELDS))
+        return _clean(mapping)
+
+    def validate(self, item, where):
+        label = where_label(self.provider, where, '%s@%s' % (item.get('display_name'), item.get('domain')))
+        desired = {'state': item.get('state') or 'present'}
+        for option in ('display_name', 'domain'):
+            desired[option] = check_text(item.get(option), option, label, max_length=255)
+            if desired[option] is None:
+                raise InputError('%s: %s is required' % (label, option))
+        if desired['state'] == 'absent':
+            return desired
+        if item.get('mapped_roles') is not None:
+            desired['mapped_roles'] = sorted(set(self.resolve_role(check_text(r, 'mapped_roles', label), label)
+                                                 for r in item['mapped_roles']))
+        for option in ('group_type', 'provider_identifier'):
+            if item.get(option) is not None:
+                desired[option] = check_text(item[option], option, label, max_length=255)
+        if item.get('is_disabled') is not None:
+            desired['is_disabled'] = item['is_disabled']
+        if item.get('group_metadata') is not None:
+            desired['group_metadata'] = _clean(dict(item['group_metadata']))
+        return desired
+
+    def key(self, item):
+        return '%s@%s' % (item.get('display_name'), item.get('domain'))
+
+    def identity(self, desired):
+        return ('group', desired['display_name'].lower(), desired['domain'].lower())
+
+    def identities(self, current):
+        return [('group', (current.get('display_name') or '').lower(), (current.get('domain') or '').lower())]
+
+    def describe_identity(self, identity):
+        return 'group %s@%s' % identity[1:]
+
+    def matches_filters(self, mapping, filters):
+        return all((mapping.get(name) or '').lower() == value.lower() for name, value in filters.items())
+
+    def list_current(self, desired=None, purge=False):
+        if desired is not None and len(desired) == 1 and not purge:
+            # One group: the look-up by name reads far less than the whole list.
+            return self._by_name(desired[0]['display_name'])
+        reply = self.client.request('GET', GROUPS_V1, 'list groups', expected=(200,))
+        return [self.normalise(g) for g in _groups(reply.data)]
+
+    def _by_name(self, display_name):
+        reply = self.client.request('GET', '%s/name/%s' % (GROUPS, quote(display_name, safe='')),
+                                    'look up group %r' % display_name, expected=(200, 404))
+        if reply.status == 404:
+            return []
+        return [self.normalise(g) for g in _groups(reply.data)]
+
+    def _find(self, desired):
+        for group in self._by_name(desired['display_name']):
+            if self.identities(group) == [self.identity(desired)]:
+                return group
+        return None
+
+    def compare(self, desired, current):
+        changed = {}
+        for name in ('mapped_roles', 'group_type', 'is_disabled', 'provider_identifier'):
+            if name in desired and desired[name] != current.get(name):
+                changed[name] = desired[name]
+        if 'group_metadata' in desired:
+            merged = dict(current.get('group_metadata') or {}, **desired['group_metadata'])
+            if merged != (current.get('group_metadata') or {}):
+                changed['group_metadata'] = merged
+        return changed
+
+    def predict(self, desired, current=None):
+        after = dict(current or {})
+        after.update((k, v) for k, v in desired.items() if k != 'state')
+        if current and 'group_metadata' in desired:
+            after['group_metadata'] = dict(current.get('group_metadata') or {}, **desired['group_metadata'])
+        after.setdefault('mapped_roles', [])
+        return after
+
+    def body(self, mapping):
+        body = {'displayName': mapping['display_name'], 'domain': mapping['domain'],
+                'mappedRoles': [self.vmid_of(n) for n in mapping.get('mapped_roles') or []]}
+        for api_name, name in SCALAR_FIELDS:
+            if mapping.get(name) is not None:
+                body[api_name] = mapping[name]
+        if mapping.get('group_metadata'):
+            body['groupMetadata'] = dict((api_name, mapping['group_metadata'][name])
+                                         for api_name, name in METADATA_FIELDS if name in mapping['group_metadata'])
+        return body
+
+    def _answer(self, reply, desired, operation):
+        if isinstance(reply.data, dict) and reply.data.get('vmid'):
+            return self.normalise(reply.data)
+        # 200 or 204 without a body: read the group again.
+        found = self._find(desired)
+        if found is None:
+            raise ApiError(self.provider, operation, status=reply.status, request_id=reply.request_id,
+                           detail='the API accepted the request but the group cannot be found afterwards')
+        return found
+
+    def create(self, desired):
+        operation = 'create group %s' % self.key(desired)
+        reply = self.client.request('POST', GROUPS, operation, json=self.body(self.predict(desired)),
+                                    expected=(200, 201), landed=lambda: self._find(desired))
+        if reply.recovered:
+            return reply.data
+        return self._answer(reply, desired, operation)
+
+    def update(self, current, desired, changed):
+        operation = 'update group %s (%s)' % (self.key(desired), current['vmid'])
+        # The complete desired mapped_roles travel with every update.
+        reply = self.client.request('PATCH', '%s/%s' % (GROUPS, current['vmid']), operation,
+                                    json=self.body(self.predict(desired, current)), expected=(200, 204))
+        return self._answer(reply, desired, operation)
+
+    def delete(self, current):
+        operation = 'delete group %s (%s)' % (self.key(current), current['vmid'])
+        self.client.request('DELETE', '%s/%s' % (GROUPS, current['vmid']), operation, expected=(200, 204, 404))
+
+
+def _groups(data):
+    if isinstance(data, dict):
+        # Tolerate an envelope around the list.
+        data = data.get('groups') or data.get('content') or data.get('results') or []
+    return [g for g in data or [] if isinstance(g, dict)]
+
+
+MODULE = MappingModule(CONNECTION, AriaGroupMappings, MAPPING_OPTIONS, INFO_FILTERS)

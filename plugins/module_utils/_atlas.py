@@ -1,0 +1,290 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) sso.mappings contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils file is for the collection's internal use only.
+# Its interface may change at any time without notice.
+
+"""MongoDB Atlas federated authentication role mappings of one connected organization."""
+
+from __future__ import annotations
+
+import re
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.sso.mappings.plugins.module_utils._client import BearerAuth, ClientCredentialsAuth
+from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.sso.mappings.plugins.module_utils._module import Connection, CredentialMethod, MappingModule
+from ansible_collections.sso.mappings.plugins.module_utils._reconcile import MappingApi
+from ansible_collections.sso.mappings.plugins.module_utils._validation import check_text, where_label
+
+try:
+    from requests.auth import HTTPDigestAuth
+except ImportError:  # pragma: no cover - reported by the module
+    HTTPDigestAuth = None
+
+TOKEN_PATH = '/api/oauth/token'
+HEX_ID = r'^[0-9a-fA-F]{24}$'
+GROUP_NAME_MAX_LENGTH = 200
+
+
+class AtlasConnection(Connection):
+    def headers_for(self, params):
+        # Every Atlas call names the API version in its media type; without it the API answers 406.
+        return {'Accept': media_type(params['api_version'])}
+
+
+def media_type(api_version):
+    return 'application/vnd.atlas.%s+json' % api_version
+
+
+def _service_account_auth(client, values):
+    return ClientCredentialsAuth(client, TOKEN_PATH, values['client_id'], values['client_secret'],
+                                 'get an access token for service account %r' % values['client_id'])
+
+
+CONNECTION = AtlasConnection(
+    provider='Atlas',
+    base_url_env='MONGODB_ATLAS_BASE_URL',
+    default_base_url='https://cloud.mongodb.com',
+    credential_methods=(
+        CredentialMethod('a service account', (
+            ('client_id', ('MONGODB_ATLAS_CLIENT_ID',), False),
+            ('client_secret', ('MONGODB_ATLAS_CLIENT_SECRET',), True),
+        ), _service_account_auth),
+        CredentialMethod('an API key', (
+            ('public_key', ('MONGODB_ATLAS_PUBLIC_API_KEY', 'MONGODB_ATLAS_PUBLIC_KEY'), True),
+            ('private_key', ('MONGODB_ATLAS_PRIVATE_API_KEY', 'MONGODB_ATLAS_PRIVATE_KEY'), True),
+        ), lambda client, values: HTTPDigestAuth(values['public_key'], values['private_key'])),
+        CredentialMethod('an access token', (
+            ('access_token', ('MONGODB_ATLAS_ACCESS_TOKEN',), True),
+        ), lambda client, values: BearerAuth(values['access_token'])),
+    ),
+    extra_options={
+        'api_version': {'type': 'str', 'default': '2023-01-01'},
+        'org_id': {'type': 'str', 'required': True, 'fallback': (env_fallback, ['MONGODB_ATLAS_ORG_ID'])},
+        'federation_settings_id': {'type': 'str'},
+    },
+)
+
+ROLE_ASSIGNMENT_OPTIONS = {
+    'role': {'type': 'str'},
+    'roles': {'type': 'list', 'elements': 'str'},
+    'org_id': {'type': 'str'},
+    'project_id': {'type': 'str', 'aliases': ['group_id']},
+}
+
+MAPPING_OPTIONS = {
+    'external_group_name': {'type': 'str', 'required': True},
+    'role_assignments': {'type': 'list', 'elements': 'dict', 'options': ROLE_ASSIGNMENT_OPTIONS,
+                         'mutually_exclusive': [['role', 'roles'], ['org_id', 'project_id']],
+                         'required_one_of': [['role', 'roles']]},
+    # Read-only, accepted so that _info output can be fed back unchanged.
+    'id': {'type': 'str'},
+}
+
+INFO_FILTERS = {
+    'external_group_name': {'type': 'str'},
+}
+
+
+def normalise_assignment(raw):
+    assignment = {'role': raw.get('role')}
+    if raw.get('orgId'):
+        assignment['org_id'] = raw['orgId']
+    if raw.get('groupId'):
+        assignment['project_id'] = raw['groupId']
+    return assignment
+
+
+def assignment_key(assignment):
+    return (assignment.get('org_id', ''), assignment.get('project_id', ''), assignment.get('role', ''))
+
+
+def sort_assignments(assignments):
+    unique = dict((assignment_key(a), a) for a in assignments)
+    return [unique[k] for k in sorted(unique)]
+
+
+def normalise(raw):
+    mapping = {
+        'id': raw.get('id'),
+        'external_group_name': raw.get('externalGroupName'),
+        'role_assignments': sort_assignments(normalise_assignment(a) for a in raw.get('roleAssignments') or []
+                                             if isinstance(a, dict)),
+    }
+    return dict((k, v) for k, v in mapping.items() if v is not None)
+
+
+def api_body(mapping):
+    assignments = []
+    for assignment in mapping['role_assignments']:
+        item = {'role': assignment['role']}
+        if assignment.get('org_id'):
+            item['orgId'] = assignment['org_id']
+        else:
+            item['groupId'] = assignment['project_id']
+        assignments.append(item)
+    return {'externalGroupName': mapping['external_group_name'], 'roleAssignments': assignments}
+
+
+class AtlasRoleMappings(MappingApi):
+    provider = 'Atlas'
+    resource = 'role mapping'
+
+    def __init__(self, module, client):
+        super().__init__(module, client)
+        params = module.params if module is not None else {}
+        label = 'Atlas'
+        self.org_id = _hex_id(params.get('org_id'), 'org_id', label)
+        self.federation_settings_id = _hex_id(params.get('federation_settings_id'), 'federation_settings_id', label)
+        self.media_type = media_type(params.get('api_version') or '2023-01-01')
+
+    @property
+    def path(self):
+        if self.federation_settings_id is None:
+            self.federation_settings_id = self._discover_federation_settings()
+        return '/api/atlas/v2/federationSettings/%s/connectedOrgConfigs/%s/roleMappings' % (
+            self.federation_settings_id, self.org_id)
+
+    def _discover_federation_settings(self):
+        reply = self.client.request('GET', '/api/atlas/v2/orgs/%s/federationSettings' % self.org_id,
+                                    'look up the federation settings of organization %s' % self.org_id,
+                                    expected=(200,))
+        found = reply.data.get('id') if isinstance(reply.data, dict) else None
+        if not found:
+            raise ApiError(self.provider, 'look up the federation settings of organization %s' % self.org_id,
+                           status=reply.status, detail='the answer has no federation settings id; '
+                           'set federation_settings_id')
+        return found
+
+    def validate(self, item, where):
+        label = where_label(self.provider, where, item.get('external_group_name'))
+        desired = {'state': item.get('state') or 'present'}
+        desired['external_group_name'] = check_text(item.get('external_group_name'), 'external_group_name', label,
+                                                    max_length=GROUP_NAME_MAX_LENGTH)
+        if desired['external_group_name'] is None:
+            raise InputError('%s: external_group_name is required' % label)
+        if desired['state'] == 'absent':
+            return desired
+        if item.get('role_assignments') is None:
+            raise InputError('%s: role_assignments is required unless state is absent' % label)
+        assignments = []
+        for index, element in enumerate(item['role_assignments']):
+            assignments.extend(self._assignments(element, '%s: role_assignments[%d]' % (label, index)))
+        if not any('org_id' in a for a in assignments):
+            raise InputError('%s: role_assignments needs at least one organization role (ORG_...) with an org_id; '
+                             'Atlas rejects a mapping without one' % label)
+        desired['role_assignments'] = sort_assignments(assignments)
+        return desired
+
+    def _assignments(self, element, label):
+        roles = element.get('roles') if element.get('roles') is not None else [element.get('role')]
+        if not roles:
+            raise InputError('%s: roles must not be empty' % label)
+        org_id = _hex_id(element.get('org_id'), 'org_id', label)
+        project_id = _hex_id(element.get('project_id'), 'project_id', label)
+        if org_id and project_id:
+            raise InputError('%s: give org_id or project_id, not both' % label)
+        result = []
+        for role in roles:
+            role = check_text(role, 'role', label, max_length=100, pattern=r'^[A-Za-z0-9_]+$',
+                              pattern_text='a role name (letters, digits and underscores)')
+            if role.startswith('ORG_'):
+                if project_id:
+                    raise InputError('%s: %s is an organization role and cannot take a project_id' % (label, role))
+                result.append({'role': role, 'org_id': org_id or self.org_id})
+            else:
+                if org_id and role.startswith('GROUP_'):
+                    raise InputError('%s: %s is a project role and needs a project_id, not an org_id' % (label, role))
+                if not (org_id or project_id):
+                    raise InputError('%s: %s is not an organization role, so it needs a project_id' % (label, role))
+                result.append(dict({'role': role}, **({'org_id': org_id} if org_id else {'project_id': project_id})))
+        return result
+
+    def key(self, item):
+        return item.get('external_group_name')
+
+    def identity(self, desired):
+        return ('external_group_name', desired['external_group_name'])
+
+    def identities(self, current):
+        return [('external_group_name', current.get('external_group_name'))]
+
+    def list_current(self, desired=None, purge=False):  # pylint: disable=unused-argument
+        raw = self.client.get_all(self.path, 'list role mappings', _items, _next_page)
+        return [normalise(item) for item in raw]
+
+    def compare(self, desired, current):
+        wanted = desired.get('role_assignments')
+        if wanted is not None and wanted != sort_assignments(current.get('role_assignments') or []):
+            return {'role_assignments': wanted}
+        return {}
+
+    def predict(self, desired, current=None):
+        after = dict(current or {})
+        after['external_group_name'] = desired['external_group_name']
+        if desired.get('role_assignments') is not None:
+            after['role_assignments'] = desired['role_assignments']
+        return after
+
+    def _write_headers(self):
+        return {'Content-Type': self.media_type, 'Accept': self.media_type}
+
+    def create(self, desired):
+        operation = 'create role mapping %r' % desired['external_group_name']
+        reply = self.client.request('POST', self.path, operation, json=api_body(desired),
+                                    headers=self._write_headers(), expected=(200, 201),
+                                    landed=lambda: self._find(desired['external_group_name']))
+        if reply.recovered:
+            return reply.data
+        if isinstance(reply.data, dict) and reply.data.get('id'):
+            return normalise(reply.data)
+        return self._find(desired['external_group_name']) or self.predict(desired)
+
+    def _find(self, name):
+        for mapping in self.list_current():
+            if mapping.get('external_group_name') == name:
+                return mapping
+        return None
+
+    def update(self, current, desired, changed):
+        operation = 'update role mapping %r (%s)' % (desired['external_group_name'], current['id'])
+        body = api_body(self.predict(desired, current))
+        reply = self.client.request('PUT', '%s/%s' % (self.path, current['id']), operation, json=body,
+                                    headers=self._write_headers(), expected=(200,))
+        if isinstance(reply.data, dict) and reply.data.get('id'):
+            return normalise(reply.data)
+        return self.predict(desired, current)
+
+    def delete(self, current):
+        operation = 'delete role mapping %r (%s)' % (current.get('external_group_name'), current['id'])
+        self.client.request('DELETE', '%s/%s' % (self.path, current['id']), operation,
+                            expected=(200, 202, 204, 404))
+
+
+def _hex_id(value, option, label):
+    if value in (None, ''):
+        return None
+    check_text(value, option, label, pattern=HEX_ID, pattern_text='an id of 24 hexadecimal digits')
+    return value.lower()
+
+
+def _items(data):
+    if isinstance(data, dict):
+        return [item for item in data.get('results') or [] if isinstance(item, dict)]
+    if isinstance(data, list):
+        return [item for item in data if isinstance(item, dict)]
+    return []
+
+
+def _next_page(data, _params):
+    for link in (data.get('links') or []) if isinstance(data, dict) else []:
+        if isinstance(link, dict) and link.get('rel') == 'next' and link.get('href'):
+            return link['href'], None
+    return None
+
+
+MODULE = MappingModule(CONNECTION, AtlasRoleMappings, MAPPING_OPTIONS, INFO_FILTERS)

@@ -1,0 +1,71 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) sso.mappings contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: atlas_role_mapping_info
+short_description: Read the federated role mappings of a MongoDB Atlas organization
+version_added: 0.1.0
+description:
+  - Returns the role mappings of an Atlas organization connected to federated authentication, every page read.
+  - The result can be passed unchanged as O(sso.mappings.atlas_role_mappings#module:mappings).
+  - Never writes.
+options:
+  external_group_name:
+    description:
+      - Return only the mapping of this group.
+    type: str
+extends_documentation_fragment:
+  - sso.mappings.atlas
+  - sso.mappings.connection
+  - sso.mappings.attributes.INFO_MODULE
+  - sso.mappings.attributes.ATLAS
+seealso:
+  - module: sso.mappings.atlas_role_mappings
+author:
+  - sso.mappings contributors
+'''
+
+EXAMPLES = r'''
+- name: Every role mapping of the organization
+  sso.mappings.atlas_role_mapping_info:
+    org_id: 5f1d7e4b8c9a0b1c2d3e4f50
+  register: result
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+mappings:
+  description: The role mappings, sorted by external group name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The mapping's id.
+      type: str
+      sample: 65a1b2c3d4e5f60718293a4b
+    external_group_name:
+      description: The identity-provider group.
+      type: str
+      sample: data-engineers
+    role_assignments:
+      description: One element per role, sorted, each with C(role) and either C(org_id) or C(project_id).
+      type: list
+      elements: dict
+      sample: [{role: ORG_MEMBER, org_id: 5f1d7e4b8c9a0b1c2d3e4f50}]
+'''
+
+from ansible_collections.sso.mappings.plugins.module_utils._atlas import MODULE
+
+
+def main():
+    MODULE.run_info()
+
+
+if __name__ == '__main__':
+    main()
