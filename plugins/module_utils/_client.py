@@ -367,11 +367,11 @@ def _reason(exc):
     """A short reason for a transport error, without URLs' query strings or credentials."""
     text = str(exc)
     if 'certificate verify failed' in text:
-        return text[text.find('certificate verify failed'):].split(' (_ssl')[0].split("'")[0].rstrip(' .)')
+        return text[text.find('certificate verify failed'):].split(' (_ssl', 1)[0].split("'", 1)[0].rstrip(' .)')
     for known in ('CERTIFICATE_VERIFY_FAILED', 'Read timed out', 'Connection refused', 'RemoteDisconnected',
                   'Connection aborted', 'Connection reset', 'Name or service not known', 'timed out'):
         if known in text:
-            detail = text[text.find(known):].split("'")[0].split(')')[0]
+            detail = text[text.find(known):].split("'", 1)[0].split(')', 1)[0]
             return detail.strip(' :(')
     return type(exc).__name__
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlparse
 
 from ansible_collections.sso.mappings.plugins.module_utils._client import BearerAuth
@@ -24,7 +25,10 @@ except ImportError:  # pragma: no cover - reported by the module
     HTTPBasicAuth = None
 
 PATH = '/iam/v2/sso/group-mappings'
-PAGE_SIZE = 100  # the largest page the API allows
+ROLE_BINDINGS = '/iam/v2/role-bindings'
+PAGE_SIZE = 100  # the largest page the API allows (both lists)
+# Up to this many principals, bindings are read per principal; beyond, the whole organization at once.
+PER_PRINCIPAL_READS = 10
 FILTER_MAX_LENGTH = 300
 EDITABLE_FIELDS = ('display_name', 'description', 'filter')
 
@@ -48,6 +52,10 @@ MAPPING_OPTIONS = {
     'display_name': {'type': 'str'},
     'filter': {'type': 'str'},
     'description': {'type': 'str', 'default': ''},
+    'role_bindings': {'type': 'list', 'elements': 'dict', 'options': {
+        'role_name': {'type': 'str', 'required': True},
+        'crn_pattern': {'type': 'str', 'required': True},
+    }},
     # Read-only fields, accepted so that _info output can be fed back unchanged.
     'principal': {'type': 'str'},
     'status': {'type': 'str'},
@@ -57,6 +65,20 @@ INFO_FILTERS = {
     'id': {'type': 'str'},
     'display_name': {'type': 'str'},
 }
+
+BINDINGS_WAIT_OPTION = {'role_bindings_wait': {'type': 'int', 'default': 0}}
+
+
+def org_crn(raw):
+    """``crn://confluent.cloud/organization=<id>`` from a mapping's ``metadata.resource_name``."""
+    name = ((raw.get('metadata') or {}).get('resource_name') or '') if isinstance(raw, dict) else ''
+    head, sep, _rest = name.partition('/group-mapping=')
+    return head if sep and head.startswith('crn://') else None
+
+
+def sort_bindings(bindings):
+    unique = dict(((b['role_name'], b['crn_pattern']), b) for b in bindings)
+    return [unique[k] for k in sorted(unique)]
 
 
 def normalise(raw):
@@ -79,6 +101,10 @@ class ConfluentGroupMappings(MappingApi):
     def __init__(self, module, client):
         super().__init__(module, client)
         self.known_ids = set()
+        self.org_crn = None
+        self.binding_ids = {}  # (principal, role_name, crn_pattern) -> role binding id
+        self.bindings_created = 0
+        self.bindings_wait = (module.params.get('role_bindings_wait') or 0) if module is not None else 0
 
     def validate(self, item, where):
         label = where_label(self.provider, where, item.get('display_name') or item.get('id'))
@@ -98,7 +124,21 @@ class ConfluentGroupMappings(MappingApi):
                 if not isinstance(item['description'], str):
                     raise InputError('%s: description must be a string' % label)
                 desired['description'] = item['description']
+            if item.get('role_bindings') is not None:
+                desired['role_bindings'] = sort_bindings(
+                    self._binding(binding, '%s: role_bindings[%d]' % (label, index))
+                    for index, binding in enumerate(item['role_bindings']))
         return desired
+
+    @staticmethod
+    def _binding(binding, label):
+        role_name = check_text(binding.get('role_name'), 'role_name', label, max_length=255,
+                               pattern=r'^[A-Za-z][A-Za-z0-9_]*$', pattern_text='a role name such as EnvironmentAdmin')
+        crn_pattern = check_text(binding.get('crn_pattern'), 'crn_pattern', label, max_length=1024,
+                                 pattern=r'^crn://\S+$', pattern_text='a CRN pattern starting with crn://')
+        if role_name is None or crn_pattern is None:
+            raise InputError('%s: role_name and crn_pattern are required' % label)
+        return {'role_name': role_name, 'crn_pattern': crn_pattern}
 
     def key(self, item):
         return item.get('display_name') or item.get('id')
@@ -114,22 +154,64 @@ class ConfluentGroupMappings(MappingApi):
     def describe_identity(self, identity):
         return '%s %r' % identity
 
-    def list_current(self, desired=None, purge=False):  # pylint: disable=unused-argument
+    def list_current(self, desired=None, purge=False):
         mappings = self._read_all()
         self.known_ids = set(m['id'] for m in mappings if m.get('id'))
+        # Bindings cost extra requests: read them only where this run can show or change them.
+        if desired is None or purge:
+            wanted = mappings
+        else:
+            names = set()
+            for item in desired:
+                if 'role_bindings' in item or item.get('state') == 'absent':
+                    names.update(((k, item[k]) for k in ('id', 'display_name') if k in item))
+            wanted = [m for m in mappings if ('id', m.get('id')) in names or ('display_name', m.get('display_name')) in names]
+        if wanted:
+            self._attach_bindings(wanted)
         return mappings
 
     def _read_all(self):
-        raw = self.client.get_all(PATH, 'list group mappings', _items, _next_page, params={'page_size': PAGE_SIZE})
+        raw = self.client.get_all(PATH, 'list group mappings', _items, _next_page(PATH), params={'page_size': PAGE_SIZE})
+        for item in raw:
+            self.org_crn = self.org_crn or org_crn(item)
         return [normalise(item) for item in raw]
 
+    def _read_bindings(self, principal=None):
+        params = {'crn_pattern': self.org_crn, 'page_size': PAGE_SIZE}
+        if principal:
+            params['principal'] = principal
+        raw = self.client.get_all(ROLE_BINDINGS, 'list role bindings of %s' % (principal or 'the organization'),
+                                  _items, _next_page(ROLE_BINDINGS), params=params)
+        for binding in raw:
+            self.binding_ids[(binding.get('principal'), binding.get('role_name'), binding.get('crn_pattern'))] = binding.get('id')
+        return raw
+
+    def _attach_bindings(self, mappings):
+        if self.org_crn is None:
+            raise ApiError(self.provider, 'list role bindings', detail='the group mappings carry no organization CRN '
+                           '(metadata.resource_name), so their role bindings cannot be listed')
+        principals = [m['principal'] for m in mappings if m.get('principal')]
+        if len(principals) <= PER_PRINCIPAL_READS:
+            raw = [b for principal in principals for b in self._read_bindings(principal)]
+        else:
+            raw = self._read_bindings()
+        by_principal = {}
+        for binding in raw:
+            by_principal.setdefault(binding.get('principal'), []).append(
+                {'role_name': binding.get('role_name'), 'crn_pattern': binding.get('crn_pattern')})
+        for mapping in mappings:
+            mapping['role_bindings'] = sort_bindings(by_principal.get(mapping.get('principal'), []))
+
     def compare(self, desired, current):
-        return dict((field, desired[field]) for field in EDITABLE_FIELDS
-                    if field in desired and desired[field] != current.get(field, ''))
+        changed = dict((field, desired[field]) for field in EDITABLE_FIELDS
+                       if field in desired and desired[field] != current.get(field, ''))
+        if 'role_bindings' in desired and desired['role_bindings'] != current.get('role_bindings', []):
+            changed['role_bindings'] = desired['role_bindings']
+        return changed
 
     def predict(self, desired, current=None):
         after = dict(current or {})
-        after.update((k, v) for k, v in desired.items() if k in EDITABLE_FIELDS)
+        after.update((k, v) for k, v in desired.items() if k in EDITABLE_FIELDS or k == 'role_bindings')
         return after
 
     def check_create(self, desired):
@@ -146,14 +228,20 @@ class ConfluentGroupMappings(MappingApi):
         reply = self.client.request('POST', PATH, operation, json=body, expected=(200, 201),
                                     landed=lambda: self._find_created(desired))
         if reply.recovered:
-            return reply.data
-        if isinstance(reply.data, dict) and reply.data.get('id'):
-            return normalise(reply.data)
-        found = self._find_created(desired)
-        if found is None:
-            raise ApiError(self.provider, operation, status=reply.status, request_id=reply.request_id,
-                           detail='the API accepted the request but the new group mapping cannot be found')
-        return found
+            created = reply.data
+        elif isinstance(reply.data, dict) and reply.data.get('id'):
+            self.org_crn = self.org_crn or org_crn(reply.data)
+            created = normalise(reply.data)
+        else:
+            created = self._find_created(desired)
+            if created is None:
+                raise ApiError(self.provider, operation, status=reply.status, request_id=reply.request_id,
+                               detail='the API accepted the request but the new group mapping cannot be found')
+        if 'role_bindings' in desired:
+            # A new mapping gets its bindings in the same run.
+            self._sync_bindings(created, [], desired['role_bindings'])
+            created['role_bindings'] = desired['role_bindings']
+        return created
 
     def _find_created(self, desired):
         """After a lost answer: the mapping with this name that was not there before, if any."""
@@ -163,17 +251,56 @@ class ConfluentGroupMappings(MappingApi):
         return None
 
     def update(self, current, desired, changed):
-        operation = 'update group mapping %r (%s)' % (self.key(desired), current['id'])
-        reply = self.client.request('PATCH', '%s/%s' % (PATH, current['id']), operation, json=changed,
-                                    expected=(200,))
-        if isinstance(reply.data, dict) and reply.data.get('id'):
-            return normalise(reply.data)
-        return self.predict(desired, current)
+        fields = dict((k, v) for k, v in changed.items() if k in EDITABLE_FIELDS)
+        result = self.predict(desired, current)
+        if fields:
+            operation = 'update group mapping %r (%s)' % (self.key(desired), current['id'])
+            reply = self.client.request('PATCH', '%s/%s' % (PATH, current['id']), operation, json=fields,
+                                        expected=(200,))
+            if isinstance(reply.data, dict) and reply.data.get('id'):
+                result = dict(normalise(reply.data), **({'role_bindings': result['role_bindings']}
+                                                        if 'role_bindings' in result else {}))
+        if 'role_bindings' in changed:
+            self._sync_bindings(current, current.get('role_bindings', []), changed['role_bindings'])
+        return result
 
     def delete(self, current):
+        # Bindings first: a binding left behind would grant its role to whoever gets the principal next.
+        self._sync_bindings(current, current.get('role_bindings', []), [])
         operation = 'delete group mapping %r (%s)' % (current.get('display_name'), current['id'])
         # A mapping already gone is what we wanted: 404 is success here.
         self.client.request('DELETE', '%s/%s' % (PATH, current['id']), operation, expected=(200, 202, 204, 404))
+
+    def _sync_bindings(self, mapping, have, want):
+        """Bindings cannot be updated: delete those not wanted, then create the missing ones."""
+        principal = mapping['principal']
+        have_keys = set((b['role_name'], b['crn_pattern']) for b in have)
+        want_keys = set((b['role_name'], b['crn_pattern']) for b in want)
+        for role_name, crn_pattern in sorted(have_keys - want_keys):
+            binding_id = self.binding_ids.get((principal, role_name, crn_pattern))
+            if binding_id:
+                self.client.request('DELETE', '%s/%s' % (ROLE_BINDINGS, binding_id),
+                                    'delete role binding %s on %s of %s' % (role_name, crn_pattern, principal),
+                                    expected=(200, 202, 204, 404))
+        for role_name, crn_pattern in sorted(want_keys - have_keys):
+            body = {'principal': principal, 'role_name': role_name, 'crn_pattern': crn_pattern}
+            self.client.request('POST', ROLE_BINDINGS, 'create role binding %s on %s for %s'
+                                % (role_name, crn_pattern, principal), json=body,
+                                # 409: an identical binding exists already, which is what we want.
+                                expected=(200, 201, 409), landed=lambda b=body: self._binding_landed(b))
+            self.bindings_created += 1
+
+    def _binding_landed(self, body):
+        params = {'crn_pattern': body['crn_pattern'], 'principal': body['principal'], 'role_name': body['role_name'],
+                  'page_size': PAGE_SIZE}
+        raw = self.client.get_all(ROLE_BINDINGS, 'list role bindings of %s' % body['principal'], _items,
+                                  _next_page(ROLE_BINDINGS), params=params)
+        return next((b for b in raw if b.get('crn_pattern') == body['crn_pattern']), None)
+
+    def after_apply(self):
+        """Bindings take a while to take effect at Confluent: wait, when asked, once per run."""
+        if self.bindings_created and self.bindings_wait > 0:
+            time.sleep(self.bindings_wait)
 
 
 def _items(data):
@@ -182,16 +309,16 @@ def _items(data):
     return [item for item in data.get('data') or [] if isinstance(item, dict)]
 
 
-def _next_page(data, params):
+def _next_page(path):
     """Follow ``metadata.next`` by its page token, so an odd path in the link cannot mislead us."""
-    link = ((data or {}).get('metadata') or {}).get('next') if isinstance(data, dict) else None
-    if not link:
-        return None
-    token = parse_qs(urlparse(link).query).get('page_token')
-    if not token:
-        return None
-    return PATH, {'page_size': PAGE_SIZE, 'page_token': token[0]}
+    def next_of(data, params):
+        link = ((data or {}).get('metadata') or {}).get('next') if isinstance(data, dict) else None
+        token = parse_qs(urlparse(link).query).get('page_token') if link else None
+        if not token:
+            return None
+        return path, dict(params or {}, page_token=token[0])
+    return next_of
 
 
 MODULE = MappingModule(CONNECTION, ConfluentGroupMappings, MAPPING_OPTIONS, INFO_FILTERS,
-                       identity_required=[['id', 'display_name']])
+                       identity_required=[['id', 'display_name']], write_options=BINDINGS_WAIT_OPTION)

@@ -160,12 +160,14 @@ def _env_names(method):
 class MappingModule:
     """The shared module flows. ``api_class(module, client)`` builds the provider's MappingApi."""
 
-    def __init__(self, connection, api_class, mapping_options, info_filters, identity_required=None):
+    def __init__(self, connection, api_class, mapping_options, info_filters, identity_required=None,
+                 write_options=None):
         self.connection = connection
         self.api_class = api_class
         self.mapping_options = mapping_options
         self.info_filters = info_filters
         self.identity_required = identity_required or []
+        self.write_options = write_options or {}  # extra task-level options of the modules that write
 
     def _module(self, spec, **kwargs):
         full = self.connection.argument_spec()
@@ -183,7 +185,7 @@ class MappingModule:
         """One mapping: the set flow with one item and no purge."""
         spec = dict(self.mapping_options)
         spec['state'] = dict(STATE_OPTION)
-        module = self._module(spec, required_one_of=self.identity_required or None)
+        module = self._module(dict(spec, **self.write_options), required_one_of=self.identity_required or None)
         item = dict((name, module.params[name]) for name in spec)
         api, changes, result = self._converge(module, [item], purge=False, where=None)
         result.pop('mappings')
@@ -199,6 +201,7 @@ class MappingModule:
                          'required_one_of': self.identity_required or None},
             'purge': {'type': 'bool', 'default': False},
         }
+        spec.update(self.write_options)
         module = self._module(spec)
         items = [dict((name, item.get(name)) for name in item_spec) for item in module.params['mappings']]
         result = self._converge(module, items, purge=module.params['purge'], where='mappings')[2]
@@ -224,7 +227,10 @@ class MappingModule:
             _reconcile.find_duplicates(api, desired, where or 'the task')
             current = api.list_current(desired, purge)
             changes = _reconcile.plan(api, desired, current, purge=purge)
-            failures = [] if module.check_mode else _reconcile.apply(api, changes, workers=module.params['parallelism'])
+            failures = []
+            if not module.check_mode:
+                failures = _reconcile.apply(api, changes, workers=module.params['parallelism'])
+                api.after_apply()
         except MappingError as error:
             module.fail_json(msg=str(error), changed=False, **_error_fields(error))
         result = _reconcile.outcome(api, changes, current, check_mode=module.check_mode)

@@ -91,6 +91,9 @@ class MappingApi:
     def delete(self, current):
         raise NotImplementedError
 
+    def after_apply(self):
+        """Called once after the writes of a real run."""
+
 
 class Change:
     """One planned change of one mapping."""
@@ -266,4 +269,3 @@ def outcome(api, changes, current_items, check_mode=False):
         'mappings': resulting,
         'diff': diff,
     }
-

@@ -40,6 +40,33 @@ options:
       - What the mapping is for.
     type: str
     default: ''
+  role_bindings:
+    description:
+      - The role bindings of the mapping's principal (C(User:<id>)), each granting O(role_bindings[].role_name)
+        on the resources that O(role_bindings[].crn_pattern) matches.
+      - When given, the principal ends up with exactly these bindings; when omitted, its bindings are left alone.
+      - A binding cannot be updated, so a changed one is deleted and created again. A new mapping gets its
+        bindings in the same run; deleting a mapping deletes its bindings first.
+    type: list
+    elements: dict
+    suboptions:
+      role_name:
+        description:
+          - The role, for example V(EnvironmentAdmin) or V(CloudClusterAdmin).
+        type: str
+        required: true
+      crn_pattern:
+        description:
+          - The resources, as a CRN pattern starting with V(crn://), for example
+            V(crn://confluent.cloud/organization=<org-id>/environment=env-a1b2c).
+        type: str
+        required: true
+  role_bindings_wait:
+    description:
+      - Seconds to wait, once, after creating role bindings, because Confluent takes a while to apply them
+        (its own tooling waits about 90 seconds). V(0) does not wait.
+    type: int
+    default: 0
   principal:
     description:
       - Read-only, ignored. Accepted so that M(sso.mappings.confluent_group_mapping_info) output can be passed back.
@@ -74,6 +101,16 @@ EXAMPLES = r'''
     filter: '"engineering" in claims.groups'
     api_key: "{{ confluent_api_key }}"
     api_secret: "{{ confluent_api_secret }}"
+  delegate_to: localhost
+
+- name: The engineering group gets EnvironmentAdmin on prod, and nothing else
+  sso.mappings.confluent_group_mapping:
+    display_name: engineering
+    filter: '"engineering" in claims.groups'
+    role_bindings:
+      - role_name: EnvironmentAdmin
+        crn_pattern: crn://confluent.cloud/organization=9bb441c4-edef-46ac-8a41-c49e44a3fd9a/environment=env-prod1
+    role_bindings_wait: 90
   delegate_to: localhost
 
 - name: Rename a mapping found by its id (credentials from CONFLUENT_CLOUD_API_KEY / _SECRET)
@@ -125,6 +162,12 @@ mapping:
       type: str
       returned: when known
       sample: ENABLED
+    role_bindings:
+      description: The role bindings of the mapping's principal, sorted.
+      type: list
+      elements: dict
+      returned: when O(role_bindings) was given, or the mapping was deleted
+      sample: [{role_name: EnvironmentAdmin, crn_pattern: 'crn://confluent.cloud/organization=9bb4/environment=env-prod1'}]
 changes:
   description: What the task changed (or would change, in check mode).
   returned: always

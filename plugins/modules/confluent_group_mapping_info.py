@@ -11,7 +11,8 @@ module: confluent_group_mapping_info
 short_description: Read Confluent Cloud SSO group mappings
 version_added: 0.1.0
 description:
-  - Returns the SSO group mappings of a Confluent Cloud organization, every page read, optionally filtered.
+  - Returns the SSO group mappings of a Confluent Cloud organization, every page read, optionally filtered,
+    each with the role bindings of its principal.
   - The result can be passed unchanged as O(sso.mappings.confluent_group_mappings#module:mappings).
   - Never writes.
 options:
@@ -80,6 +81,11 @@ mappings:
       description: The mapping's state as the API reports it (its C(state) field).
       type: str
       sample: ENABLED
+    role_bindings:
+      description: The role bindings of the mapping's principal, sorted.
+      type: list
+      elements: dict
+      sample: [{role_name: EnvironmentAdmin, crn_pattern: 'crn://confluent.cloud/organization=9bb4/environment=env-prod1'}]
 '''
 
 from ansible_collections.sso.mappings.plugins.module_utils._confluent import MODULE

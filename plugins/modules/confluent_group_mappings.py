@@ -44,6 +44,23 @@ options:
           - What the mapping is for.
         type: str
         default: ''
+      role_bindings:
+        description:
+          - The exact role bindings of the mapping's principal; left alone when omitted.
+            See M(sso.mappings.confluent_group_mapping) for details.
+        type: list
+        elements: dict
+        suboptions:
+          role_name:
+            description:
+              - The role, for example V(EnvironmentAdmin).
+            type: str
+            required: true
+          crn_pattern:
+            description:
+              - The resources, as a CRN pattern starting with V(crn://).
+            type: str
+            required: true
       principal:
         description:
           - Read-only, ignored.
@@ -58,6 +75,11 @@ options:
         type: str
         choices: [present, absent]
         default: present
+  role_bindings_wait:
+    description:
+      - Seconds to wait, once, after creating role bindings (Confluent takes a while to apply them). V(0) does not wait.
+    type: int
+    default: 0
   purge:
     description:
       - Delete every existing group mapping of the organization that O(mappings) does not name.
@@ -86,6 +108,9 @@ EXAMPLES = r'''
         description: Engineering team
       - display_name: data-platform
         filter: '"data" in claims.groups || "analytics" in claims.groups'
+        role_bindings:
+          - role_name: EnvironmentAdmin
+            crn_pattern: crn://confluent.cloud/organization=9bb441c4-edef-46ac-8a41-c49e44a3fd9a/environment=env-data1
       - display_name: contractors
         state: absent
   delegate_to: localhost
@@ -182,6 +207,10 @@ mappings:
       description: The mapping's state as the API reports it.
       type: str
       sample: ENABLED
+    role_bindings:
+      description: The role bindings of the mapping's principal, sorted; present when they were read.
+      type: list
+      elements: dict
 failures:
   description: The changes that failed, with the API's message; the other changes were applied.
   returned: when some changes failed

@@ -238,8 +238,8 @@ def test_credentials_from_environment_variables(ansible, emulator):
            'CONFLUENT_CLOUD_API_SECRET': 'emulator-secret'}
     run = ansible.run([task(SET, mappings=[mapping('from-env')])], env=env).assert_ok()
     assert run.task('task')['changed'] is True
-    token = ansible.run([task(INFO)], env={'CONFLUENT_CLOUD_ENDPOINT': emulator.http,
-                                          'CONFLUENT_CLOUD_ACCESS_TOKEN': 'emulator-token'}).assert_ok()
+    token_env = {'CONFLUENT_CLOUD_ENDPOINT': emulator.http, 'CONFLUENT_CLOUD_ACCESS_TOKEN': 'emulator-token'}
+    token = ansible.run([task(INFO)], env=token_env).assert_ok()
     assert [m['display_name'] for m in token.task('task')['mappings']] == ['from-env']
     assert {r['headers'].get('authorization') for r in emulator.client.requests()} == {'Basic', 'Bearer'}
 

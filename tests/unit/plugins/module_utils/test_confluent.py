@@ -72,7 +72,7 @@ def test_list_reads_every_page_at_the_largest_size(scripted):
     page1 = {'data': [RAW], 'metadata': {'next': 'https://api.example.test/iam.v2/sso/group-mappings?page_token=T1'}}
     page2 = {'data': [dict(RAW, id='group-b2', display_name='ops')], 'metadata': {'next': None}}
     api, transport = api_with([(200, page1), (200, page2)], scripted)
-    mappings = api.list_current()
+    mappings = api.list_current(desired=[])
     assert [m['id'] for m in mappings] == ['group-a1', 'group-b2']
     assert transport.sent[0].url.endswith('/iam/v2/sso/group-mappings?page_size=100')
     # The odd path of the example link is not followed: only its token is used.
@@ -97,7 +97,59 @@ def test_lost_create_answer_finds_the_new_mapping_instead_of_resending(scripted)
              requests.exceptions.ConnectionError('Connection aborted.'),
              (200, {'data': [RAW, created], 'metadata': {}})]
     api, transport = api_with(steps, scripted)
-    api.list_current()
+    api.list_current(desired=[])
     result = api.create({'display_name': 'new', 'filter': 'f', 'description': ''})
     assert result['id'] == 'group-new' and result['status'] == 'ENABLED'
     assert [r.method for r in transport.sent] == ['GET', 'POST', 'GET']
+
+
+def binding(role, crn, principal='User:group-a1', binding_id='rb-1'):
+    return {'id': binding_id, 'principal': principal, 'role_name': role, 'crn_pattern': crn}
+
+
+ORG = 'crn://confluent.cloud/organization=o'
+
+
+def test_bindings_are_read_only_for_items_that_name_them(scripted):
+    page = {'data': [RAW, dict(RAW, id='group-b2', display_name='ops', principal='User:group-b2')], 'metadata': {}}
+    bindings = {'data': [binding('EnvironmentAdmin', ORG + '/environment=env-1')], 'metadata': {}}
+    api, transport = api_with([(200, page), (200, bindings)], scripted)
+    mappings = api.list_current(desired=[{'display_name': 'eng', 'role_bindings': []}, {'display_name': 'ops'}])
+    assert mappings[0]['role_bindings'] == [{'role_name': 'EnvironmentAdmin', 'crn_pattern': ORG + '/environment=env-1'}]
+    assert 'role_bindings' not in mappings[1]
+    assert transport.sent[1].url.endswith('/iam/v2/role-bindings?crn_pattern=crn%3A%2F%2Fconfluent.cloud%2F'
+                                          'organization%3Do&page_size=100&principal=User%3Agroup-a1')
+    api, transport = api_with([(200, page)], scripted)
+    api.list_current(desired=[{'display_name': 'eng'}])
+    assert len(transport.sent) == 1
+
+
+def test_a_changed_binding_is_a_delete_and_a_create(scripted):
+    api, transport = api_with([(200, {}), (201, {})], scripted)
+    api.binding_ids[('User:group-a1', 'EnvironmentAdmin', ORG + '/environment=env-1')] = 'rb-1'
+    current = dict(_confluent.normalise(RAW), role_bindings=[
+        {'role_name': 'EnvironmentAdmin', 'crn_pattern': ORG + '/environment=env-1'}])
+    want = [{'role_name': 'EnvironmentAdmin', 'crn_pattern': ORG + '/environment=env-2'}]
+    desired = {'display_name': 'eng', 'role_bindings': want}
+    assert api.compare(desired, current) == {'role_bindings': want}
+    result = api.update(current, desired, {'role_bindings': want})
+    assert [(r.method, r.url.rsplit('/', 1)[-1]) for r in transport.sent] == [('DELETE', 'rb-1'), ('POST', 'role-bindings')]
+    assert result['role_bindings'] == want
+
+
+def test_deleting_a_mapping_deletes_its_bindings_first(scripted):
+    api, transport = api_with([(200, {}), (204, None)], scripted)
+    api.binding_ids[('User:group-a1', 'CloudClusterAdmin', ORG)] = 'rb-9'
+    current = dict(_confluent.normalise(RAW), role_bindings=[{'role_name': 'CloudClusterAdmin', 'crn_pattern': ORG}])
+    api.delete(current)
+    assert [(r.method, r.url.rsplit('/', 1)[-1]) for r in transport.sent] == [('DELETE', 'rb-9'), ('DELETE', 'group-a1')]
+
+
+@pytest.mark.parametrize('bad, message', [
+    ({'role_name': 'EnvironmentAdmin', 'crn_pattern': 'org=1'}, 'starting with crn://'),
+    ({'role_name': '', 'crn_pattern': ORG}, 'role_name must not be empty'),
+])
+def test_binding_validation(bad, message):
+    api = _confluent.ConfluentGroupMappings(None, None)
+    with pytest.raises(InputError, match=message):
+        api.validate({'display_name': 'eng', 'state': 'present', 'role_bindings': [bad]}, 'mappings[0]')

@@ -92,7 +92,7 @@ def test_create_update_delete_unchanged_and_summary():
     # changes and diff show the plan, the same as in check mode; mappings shows what the API answered.
     assert result['diff']['after']['d'] == {'name': 'd', 'value': 4}
     assert {'id': 'm4', 'name': 'd', 'value': 4} in result['mappings']
-    again, _ = converge(api, desired)
+    again = converge(api, desired)[0]
     assert not again['changed'] and again['changes'] == []
 
 
@@ -105,9 +105,9 @@ def test_deletes_go_first_then_updates_then_creates():
 def test_check_mode_plans_the_same_and_writes_nothing():
     desired = [{'name': 'a', 'value': 9}, {'name': 'z', 'value': 1}]
     api = MemoryApi([{'name': 'a', 'value': 1}, {'name': 'x', 'value': 1}])
-    checked, _ = converge(api, desired, purge=True, check_mode=True)
+    checked = converge(api, desired, purge=True, check_mode=True)[0]
     assert api.writes == []
-    real, _ = converge(api, desired, purge=True)
+    real = converge(api, desired, purge=True)[0]
     strip = [dict(c, after={k: v for k, v in c['after'].items() if k != 'id'}) for c in checked['changes']]
     assert [c['action'] for c in checked['changes']] == [c['action'] for c in real['changes']]
     assert strip == [dict(c, after={k: v for k, v in c['after'].items() if k != 'id'}) for c in real['changes']]
@@ -152,7 +152,7 @@ def test_a_fatal_failure_stops_further_writes():
 
 def test_without_purge_nothing_unnamed_is_deleted():
     api = MemoryApi([{'name': 'x', 'value': 1}])
-    result, _ = converge(api, [{'name': 'a', 'value': 1}])
+    result = converge(api, [{'name': 'a', 'value': 1}])[0]
     assert 'x' in [m['name'] for m in result['mappings']]
     assert ('delete', 'm1') not in api.writes
 
