@@ -34,9 +34,9 @@ options:
   parallelism:
     description:
       - How many write requests the module sends at the same time.
-      - Requests still slow down from the API's rate-limit headers.
+      - Requests still slow down from the API's rate-limit headers, before the API has to refuse them.
     type: int
-    default: 4
+    default: 8
 requirements:
   - requests
 notes:

@@ -213,6 +213,9 @@ class Client:
         self.stats = {'requests': 0, 'retries': 0}
         self._lock = threading.Lock()
         self._not_before = 0.0
+        self._next_slot = 0.0
+        self._interval = 0.0
+        self._margin = max(1, pool_size) + 1  # requests that may be in flight at once, plus one
 
     def url(self, path):
         if path.startswith(('http://', 'https://')):
@@ -225,13 +228,17 @@ class Client:
         return self.base_url + path
 
     def _pace(self):
-        """Wait while the rate-limit headers said the window is used up."""
+        """Wait for this request's slot: after a used-up window, and spaced out while little is left."""
         with self._lock:
-            wait = self._not_before - time.monotonic()
-        if wait > 0:
-            self.sleep(wait)
+            now = time.monotonic()
+            slot = max(now, self._not_before, self._next_slot)
+            self._next_slot = slot + self._interval
+        if slot > now:
+            self.sleep(slot - now)
 
     def _observe(self, headers):
+        """Slow down from the rate-limit headers before the server has to answer 429."""
+        limit = _header_number(headers, 'X-RateLimit-Limit', 'RateLimit-Limit')
         remaining = _header_number(headers, 'X-RateLimit-Remaining', 'RateLimit-Remaining')
         reset = _header_number(headers, 'X-RateLimit-Reset', 'RateLimit-Reset')
         if remaining is None or reset is None:
@@ -240,9 +247,13 @@ class Client:
         with self._lock:
             if remaining <= 0:
                 self._not_before = max(self._not_before, now + reset)
-            elif remaining < 5:
-                # Spread what is left over the rest of the window instead of running into a 429.
-                self._not_before = max(self._not_before, now + reset / (remaining + 1))
+            if limit and remaining <= self._margin:
+                # Spread a whole window's allowance over the time to the reset: the rate the
+                # server refills at, so requests in flight never run the window dry.
+                self._interval = reset / limit
+            else:
+                self._interval = 0.0
+                self._next_slot = 0.0
 
     def _request_id(self, response, data=None):
         for name in REQUEST_ID_HEADERS:

@@ -67,7 +67,7 @@ class Connection:
             'ca_path': {'type': 'path'},
             'timeout': {'type': 'float', 'default': 30},
             'retries': {'type': 'int', 'default': 5},
-            'parallelism': {'type': 'int', 'default': 4},
+            'parallelism': {'type': 'int', 'default': 8},
         }
         for method in self.credential_methods:
             for option, _env, no_log in method.options:

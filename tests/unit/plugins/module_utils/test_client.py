@@ -194,6 +194,22 @@ def test_rate_limit_headers_slow_down_before_a_429(scripted):
     assert sleeps and 2.5 < sleeps[0] <= 3.0
 
 
+def test_a_low_remaining_spaces_requests_at_the_refill_rate(scripted):
+    client, sleeps = make_client(pool_size=2)
+    headers = {'X-RateLimit-Limit': '20', 'X-RateLimit-Remaining': '2', 'X-RateLimit-Reset': '1'}
+    scripted(client, [(200, {}, headers)] * 4)
+    for _n in range(4):
+        client.request('GET', '/a', 'read')
+    # The first answer sets a 50 ms interval (1 s / 20); each later request takes the next slot
+    # (the fake sleep does not pass time, so the slots add up).
+    assert [round(s, 2) for s in sleeps] == [0.05, 0.1]
+    scripted(client, [(200, {}, dict(headers, **{'X-RateLimit-Remaining': '15'}))] * 2)
+    client.request('GET', '/a', 'read')
+    before = len(sleeps)
+    client.request('GET', '/a', 'read')
+    assert len(sleeps) == before  # plenty left: no pacing
+
+
 def test_user_agent_names_the_collection_and_version(scripted):
     client, _sleeps = make_client()
     transport = scripted(client, [(200, {})])
