@@ -235,13 +235,8 @@ class MappingModule:
             module.fail_json(msg=str(error), changed=False, **_error_fields(error))
         result = _reconcile.outcome(api, changes, current, check_mode=module.check_mode)
         if failures:
-            lines = ['%s %s: %s' % (change.action, change.key, error) for change, error in failures]
-            module.fail_json(msg='%d of %d changes failed; the others %s. %s'
-                             % (len(failures), sum(1 for c in changes if c.action != _reconcile.UNCHANGED),
-                                'were applied' if all(_reconcile.is_item_failure(e) for _c, e in failures)
-                                else 'listed in changes were applied, the rest were not attempted',
-                                ' | '.join(lines)),
-                             failures=[{'action': c.action, 'key': c.key, 'msg': str(e)} for c, e in failures],
+            module.fail_json(msg=_failure_message(changes, failures),
+                             failures=[dict(_error_fields(e), action=c.action, key=c.key, msg=str(e)) for c, e in failures],
                              **result)
         return api, changes, result
 
@@ -251,6 +246,20 @@ class MappingModule:
         if module._diff:  # pylint: disable=protected-access
             result['diff'] = diff
         module.exit_json(**result)
+
+
+def _failure_message(changes, failures):
+    """Say what failed, with the API's own words, and what became of the other changes."""
+    planned = [c for c in changes if c.action != _reconcile.UNCHANGED]
+    if len(planned) == 1:
+        return str(failures[0][1])
+    applied = sum(1 for c in planned if c.applied)
+    skipped = len(planned) - applied - len(failures)
+    details = ' | '.join('%s %s: %s' % (change.action, change.key, error) for change, error in failures)
+    outcome = '%d applied' % applied
+    if skipped:
+        outcome += ', %d not attempted after an error that stops the run' % skipped
+    return '%d of %d changes failed (%s): %s' % (len(failures), len(planned), outcome, details)
 
 
 def _where(where, index):
