@@ -153,7 +153,7 @@ def _header_number(headers, *names):
         if value is None:
             continue
         try:
-            return float(str(value).split(',')[0].strip())
+            return float(str(value).split(',', 1)[0].strip())
         except ValueError:
             continue
     return None
@@ -222,8 +222,8 @@ class Client:
             # Links in answers (next pages, Location) must point at the same API: never send
             # credentials to another origin.
             if not _same_origin(path, self.base_url):
-                raise ApiError(self.provider, 'follow link', detail='the API answered with a link to another '
-                                                                   'origin (%s); refusing to follow it' % path)
+                raise ApiError(self.provider, 'follow link',
+                               detail='the API answered with a link to another origin (%s); refusing to follow it' % path)
             return path
         return self.base_url + path
 

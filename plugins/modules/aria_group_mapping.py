@@ -84,7 +84,7 @@ seealso:
   - module: sso.mappings.aria_group_mappings
   - module: sso.mappings.aria_group_mapping_info
 author:
-  - sso.mappings contributors
+  - sso.mappings contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''

@@ -31,7 +31,7 @@ extends_documentation_fragment:
 seealso:
   - module: sso.mappings.aria_group_mappings
 author:
-  - sso.mappings contributors
+  - sso.mappings contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''

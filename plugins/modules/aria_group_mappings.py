@@ -96,13 +96,15 @@ seealso:
   - module: sso.mappings.aria_group_mapping
   - module: sso.mappings.aria_group_mapping_info
 author:
-  - sso.mappings contributors
+  - sso.mappings contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''
 - name: Exactly these groups on the appliance
   sso.mappings.aria_group_mappings:
     base_url: https://lcm.example.com
+    username: admin@local
+    password: "{{ vault_aria_password }}"
     ca_path: /etc/pki/corp-ca.pem
     purge: true
     mappings:
@@ -113,9 +115,10 @@ EXAMPLES = r'''
         domain: example.com
         mapped_roles: [Content Developer, Certificate Administrator]
   delegate_to: localhost
-  environment:
-    ARIA_LCM_USERNAME: admin@local
-    ARIA_LCM_PASSWORD: "{{ vault_aria_password }}"
+
+# Credentials may also come from ARIA_LCM_USERNAME and ARIA_LCM_PASSWORD in the environment of
+# ansible-playbook. Prefer that, or the options above, to the task keyword 'environment': at -vvvv
+# Ansible prints a task's environment, password included.
 '''
 
 RETURN = r'''

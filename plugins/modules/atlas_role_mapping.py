@@ -69,7 +69,7 @@ seealso:
   - module: sso.mappings.atlas_role_mappings
   - module: sso.mappings.atlas_role_mapping_info
 author:
-  - sso.mappings contributors
+  - sso.mappings contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''

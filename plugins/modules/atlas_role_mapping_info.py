@@ -27,7 +27,7 @@ extends_documentation_fragment:
 seealso:
   - module: sso.mappings.atlas_role_mappings
 author:
-  - sso.mappings contributors
+  - sso.mappings contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''

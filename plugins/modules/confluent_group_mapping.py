@@ -90,7 +90,7 @@ seealso:
   - module: sso.mappings.confluent_group_mappings
   - module: sso.mappings.confluent_group_mapping_info
 author:
-  - sso.mappings contributors
+  - sso.mappings contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''
@@ -166,7 +166,7 @@ mapping:
       description: The role bindings of the mapping's principal, sorted.
       type: list
       elements: dict
-      returned: when O(role_bindings) was given, or the mapping was deleted
+      returned: when O(role_bindings) was given (a deleted mapping's bindings show in RV(changes[].before))
       sample: [{role_name: EnvironmentAdmin, crn_pattern: 'crn://confluent.cloud/organization=9bb4/environment=env-prod1'}]
 changes:
   description: What the task changed (or would change, in check mode).

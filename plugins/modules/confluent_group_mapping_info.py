@@ -32,7 +32,7 @@ extends_documentation_fragment:
 seealso:
   - module: sso.mappings.confluent_group_mappings
 author:
-  - sso.mappings contributors
+  - sso.mappings contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''

@@ -95,7 +95,7 @@ seealso:
   - module: sso.mappings.confluent_group_mapping
   - module: sso.mappings.confluent_group_mapping_info
 author:
-  - sso.mappings contributors
+  - sso.mappings contributors (!UNKNOWN)
 '''
 
 EXAMPLES = r'''
