@@ -1,0 +1,64 @@
+"""Every API request the modules sent during the integration tests must conform to the vendor's spec.
+
+Reads tests/output/emulator-requests.jsonl (written by the emulator the integration tests run)
+and checks each request against the OpenAPI documents in ../shared/specs (or $SSO_SPECS_DIR).
+Run it after the integration tests.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from spec_check import SPEC_TABLE, load_index
+
+REPO = Path(__file__).resolve().parents[2]
+REQUEST_LOG = REPO / "tests" / "output" / "emulator-requests.jsonl"
+PROVIDERS = sorted({provider for provider, name, extra in SPEC_TABLE})
+
+
+def logged_requests():
+    if not REQUEST_LOG.exists():
+        return []
+    entries = []
+    with open(REQUEST_LOG, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                try:
+                    entries.append(json.loads(line))
+                except ValueError:
+                    pytest.fail("%s line %d is not JSON" % (REQUEST_LOG, number))
+    return entries
+
+
+def describe(entry):
+    query = "&".join("%s=%s" % (name, value) for name, values in sorted(entry.get("query", {}).items()) for value in values)
+    return "%s %s%s" % (entry["method"], entry["path"], "?" + query if query else "")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_requests_conform_to_the_spec(provider, specs_dir, conformance_report):
+    index = load_index(specs_dir, provider)
+    entries = [entry for entry in logged_requests() if entry.get("provider") == provider]
+    if not entries:
+        pytest.skip("no %s requests in %s" % (provider, REQUEST_LOG))
+
+    violations = []
+    for entry in entries:
+        violations += ["%s: %s" % (describe(entry), problem) for problem in index.check(entry)]
+    conformance_report[provider] = len(entries)
+
+    # The same request repeats across tests; each distinct problem is listed once.
+    unique = sorted(set(violations))
+    assert not unique, "%d distinct problems in %d %s requests:\n  %s" % (
+        len(unique), len(entries), provider, "\n  ".join(unique))
+
+
+def test_every_request_reached_a_known_api():
+    entries = logged_requests()
+    if not entries:
+        pytest.skip("no requests in %s; run the integration tests first" % REQUEST_LOG)
+    stray = sorted({describe(entry) for entry in entries if entry.get("provider") is None})
+    assert not stray, "requests to paths no emulated API serves:\n  " + "\n  ".join(stray)
+    unknown = sorted({entry["provider"] for entry in entries if entry["provider"] not in PROVIDERS})
+    assert not unknown, "providers with no spec in SPEC_TABLE: %s" % unknown

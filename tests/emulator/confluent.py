@@ -1,0 +1,415 @@
+"""Confluent Cloud IAM v2: SSO group mappings and role bindings.
+
+Group mappings follow shared/specs/confluent-cloud-iam-v2-sso-openapi.yaml: paths, operationIds,
+object shapes, page_size limits, read-only fields, the 300-character filter and the
+Failure error body (or, optionally, the newer envelope error body).
+
+Role bindings follow shared/specs/confluent-cloud-iam-v2-role-bindings-openapi.yaml: create,
+list (crn_pattern required), get and delete; no update. They share the group mappings'
+authentication, error bodies and headers, as one service does.
+"""
+
+import base64
+import binascii
+import http
+import itertools
+import random
+import re
+import string
+import uuid
+
+from .server import ControlError, Provider, Reply, Response, utc_now
+
+API_VERSION = "iam.v2/sso"  # the enum of GroupMapping.api_version in the spec
+MAPPINGS = "/iam/v2/sso/group-mappings"
+BINDINGS_API_VERSION = "iam/v2"  # the enum of iam.v2.RoleBinding.api_version
+BINDINGS = "/iam/v2/role-bindings"
+BINDING_FIELDS = ("principal", "role_name", "crn_pattern")
+BINDING_READ_ONLY = ("id", "metadata", "api_version", "kind")
+BINDING_FILTERS = ("principal", "role_name", "crn_pattern", "page_size", "page_token")
+# The spec's patterns: principal (^User:.+$)|(^Group:.+$), crn_pattern ^crn://.+$
+PRINCIPAL_PATTERN = re.compile(r"(User|Group):.+")
+CRN_PATTERN = re.compile(r"crn://.+")
+FIELDS = ("display_name", "description", "filter")
+READ_ONLY = ("id", "principal", "state", "metadata", "api_version", "kind")
+FILTER_MAX = 300
+PAGE_DEFAULT = 10
+PAGE_MAX = 100
+DEFAULT_ORG = "b0e3c5d2-7f41-4c6a-9a8e-3d2f1c0b9e84"
+DEFAULT_CREDENTIALS = {"api_keys": {"EMULATOR-KEY": "emulator-secret"}, "access_tokens": ["emulator-token"]}
+CHALLENGE = 'Basic realm="Confluent Cloud", Bearer realm="Confluent Cloud"'
+
+# Error codes and titles as the spec's examples spell them; 404 has no code there.
+ERRORS = {
+    400: ("bad_request", "Bad Request"),
+    401: ("user_unauthenticated", "Authentication Required"),
+    403: ("user_unauthorized", "User Access Unauthorized"),
+    404: (None, "Not Found"),
+    405: ("method_not_allowed", "Method Not Allowed"),
+    409: ("resource_already_exists", "Resource Already exists"),
+    415: ("unsupported_media_type", "Unsupported Media Type"),
+    422: ("invalid_configuration", "Validation Failed"),
+    429: ("too_many_requests", "Too Many Requests"),
+    500: ("internal_server_error", "Internal Server Error"),
+    503: ("service_unavailable", "Service Unavailable"),
+}
+
+
+class ConfluentProvider(Provider):
+    name = "confluent"
+    prefixes = ("/iam/",)
+    default_options = {
+        "error_format": "errors",       # "errors" (the spec's Failure) or "envelope" (newer deployments)
+        "org_id": DEFAULT_ORG,          # organization in metadata.resource_name
+        "next_on_last_page": "absent",  # "absent" or "null": how the last page shows metadata.next
+    }
+
+    def route_table(self):
+        return [
+            ("GET", MAPPINGS, "listIamV2SsoGroupMappings", self.list_mappings),
+            ("POST", MAPPINGS, "createIamV2SsoGroupMapping", self.create_mapping),
+            ("GET", MAPPINGS + "/{id}", "getIamV2SsoGroupMapping", self.get_mapping),
+            ("PATCH", MAPPINGS + "/{id}", "updateIamV2SsoGroupMapping", self.update_mapping),
+            ("DELETE", MAPPINGS + "/{id}", "deleteIamV2SsoGroupMapping", self.delete_mapping),
+            ("GET", BINDINGS, "listIamV2RoleBindings", self.list_bindings),
+            ("POST", BINDINGS, "createIamV2RoleBinding", self.create_binding),
+            ("GET", BINDINGS + "/{id}", "getIamV2RoleBinding", self.get_binding),
+            ("DELETE", BINDINGS + "/{id}", "deleteIamV2RoleBinding", self.delete_binding),
+        ]
+
+    def reset(self):
+        super().reset()
+        self.mappings = {}  # id -> stored record, in creation order
+        self.bindings = {}  # id -> stored role binding, in creation order
+        self.sequence = itertools.count(1)
+        self.credentials = {"api_keys": dict(DEFAULT_CREDENTIALS["api_keys"]),
+                            "access_tokens": list(DEFAULT_CREDENTIALS["access_tokens"])}
+
+    def configure(self, options):
+        if "error_format" in options and options["error_format"] not in ("errors", "envelope"):
+            raise ControlError("confluent.error_format must be 'errors' or 'envelope'")
+        if "next_on_last_page" in options and options["next_on_last_page"] not in ("absent", "null"):
+            raise ControlError("confluent.next_on_last_page must be 'absent' or 'null'")
+        super().configure(options)
+
+    def set_credentials(self, credentials):
+        if not isinstance(credentials, dict) or set(credentials) - {"api_keys", "access_tokens"}:
+            raise ControlError("confluent credentials take api_keys {key: secret} and access_tokens [token]")
+        # Each kind given replaces that kind entirely; a kind left out keeps its value.
+        if "api_keys" in credentials:
+            self.credentials["api_keys"] = dict(credentials["api_keys"] or {})
+        if "access_tokens" in credentials:
+            self.credentials["access_tokens"] = list(credentials["access_tokens"] or [])
+
+    # -- vendor conventions -----------------------------------------------
+
+    def error(self, request, status, code=None, detail=None, pointer=None, headers=None):
+        default_code, title = ERRORS.get(status, ("error", http.HTTPStatus(status).phrase))
+        code = code or default_code
+        if self.options["error_format"] == "envelope":
+            error = {"code": code or http.HTTPStatus(status).phrase.lower().replace(" ", "_"),
+                     "message": detail or title}
+            if pointer:
+                error["detail"] = {"pointer": pointer}
+            return Response(status, {"status": status, "error": error, "requestId": request.request_id}, headers)
+        error = {"id": str(uuid.uuid4()), "status": str(status), "code": code, "title": title, "detail": detail}
+        if pointer:
+            error["source"] = {"parameter": pointer} if request.method == "GET" else {"pointer": pointer}
+        return Response(status, {"errors": [{k: v for k, v in error.items() if v is not None}]}, headers)
+
+    def fail(self, request, status, detail, code=None, pointer=None):
+        return Reply(self.error(request, status, code, detail, pointer))
+
+    def authenticate(self, request):
+        scheme, sep, value = request.header("authorization", "").partition(" ")
+        if sep and scheme.lower() == "basic":
+            try:
+                key, colon, secret = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                colon = ""
+            if colon and key in self.credentials["api_keys"] and self.credentials["api_keys"][key] == secret:
+                return None
+        elif sep and scheme.lower() == "bearer" and value.strip() in self.credentials["access_tokens"]:
+            return None
+        return self.error(request, 401, "user_unauthenticated", "Valid authentication credentials must be provided",
+                          headers={"WWW-Authenticate": CHALLENGE})
+
+    def decorate(self, request, response, rate):
+        response.headers["X-Request-Id"] = request.request_id
+        response.headers["X-RateLimit-Limit"] = str(rate.limit)
+        response.headers["X-RateLimit-Remaining"] = str(rate.remaining)
+        # Relative seconds, unlike GitHub's epoch value (see the spec).
+        response.headers["X-RateLimit-Reset"] = str(rate.reset)
+
+    # -- objects ----------------------------------------------------------
+
+    def _new_id(self):
+        alphabet = string.ascii_letters + string.digits
+        while True:
+            mapping_id = "group-" + "".join(random.choices(alphabet, k=5))
+            if mapping_id not in self.mappings:
+                return mapping_id
+
+    def _store(self, fields, mapping_id=None, state="ENABLED"):
+        now = utc_now()
+        record = {"id": mapping_id or self._new_id(), "display_name": fields["display_name"],
+                  "description": fields.get("description", ""), "filter": fields.get("filter", ""),
+                  "state": state, "created_at": now, "updated_at": now, "seq": next(self.sequence)}
+        self.mappings[record["id"]] = record
+        return record
+
+    def _render(self, request, record):
+        return {
+            "api_version": API_VERSION,
+            "kind": "GroupMapping",
+            "id": record["id"],
+            "metadata": {
+                "self": request.url(MAPPINGS + "/" + record["id"]),
+                "resource_name": "crn://confluent.cloud/organization=%s/group-mapping=%s" % (self.options["org_id"], record["id"]),
+                "created_at": record["created_at"],
+                "updated_at": record["updated_at"],
+            },
+            "display_name": record["display_name"],
+            "description": record["description"],
+            "filter": record["filter"],
+            "principal": "User:" + record["id"],
+            "state": record["state"],
+        }
+
+    def _find(self, request):
+        record = self.mappings.get(request.params["id"])
+        if record is None:
+            raise self.fail(request, 404, "Group mapping '%s' was not found" % request.params["id"])
+        return record
+
+    def _fields(self, request, create):
+        """The writable fields of a create or update body, validated like the service does."""
+        body = request.body
+        if request.body_error or not isinstance(body, dict):
+            raise self.fail(request, 400, "The request body must be a JSON object", code="invalid_json")
+        for name in body:
+            if name in READ_ONLY:
+                raise self.fail(request, 400, "The property '/%s' is read-only and cannot be set" % name,
+                                code="invalid_field", pointer="/" + name)
+            if name not in FIELDS:
+                raise self.fail(request, 400, "Unknown property '/%s'" % name, code="invalid_field", pointer="/" + name)
+        for name in FIELDS:
+            if name not in body:
+                if create:
+                    raise self.fail(request, 422, "The property '/%s' is required" % name, pointer="/" + name)
+                continue
+            if not isinstance(body[name], str):
+                raise self.fail(request, 422, "The property '/%s' of type %s did not match the following type: string"
+                                % (name, type(body[name]).__name__), pointer="/" + name)
+        for name in ("display_name", "filter"):
+            if name in body and not body[name].strip():
+                raise self.fail(request, 422, "The property '/%s' must not be empty" % name, pointer="/" + name)
+        if len(body.get("filter", "")) > FILTER_MAX:
+            raise self.fail(request, 422, "The property '/filter' must be at most %d characters long" % FILTER_MAX,
+                            pointer="/filter")
+        return body
+
+    def _new_binding_id(self):
+        alphabet = string.ascii_letters + string.digits
+        while True:
+            binding_id = "rb-" + "".join(random.choices(alphabet, k=5))
+            if binding_id not in self.bindings:
+                return binding_id
+
+    def _store_binding(self, fields, binding_id=None):
+        now = utc_now()
+        record = {"id": binding_id or self._new_binding_id(), "principal": fields["principal"],
+                  "role_name": fields["role_name"], "crn_pattern": fields["crn_pattern"],
+                  "created_at": now, "updated_at": now, "seq": next(self.sequence)}
+        self.bindings[record["id"]] = record
+        return record
+
+    def _render_binding(self, request, record):
+        return {
+            "api_version": BINDINGS_API_VERSION,
+            "kind": "RoleBinding",
+            "id": record["id"],
+            "metadata": {
+                "self": request.url(BINDINGS + "/" + record["id"]),
+                "resource_name": "crn://confluent.cloud/organization=%s/role-binding=%s" % (self.options["org_id"], record["id"]),
+                "created_at": record["created_at"],
+                "updated_at": record["updated_at"],
+            },
+            "principal": record["principal"],
+            "role_name": record["role_name"],
+            "crn_pattern": record["crn_pattern"],
+        }
+
+    def _find_binding(self, request):
+        record = self.bindings.get(request.params["id"])
+        if record is None:
+            raise self.fail(request, 404, "Role binding '%s' was not found" % request.params["id"])
+        return record
+
+    def _binding_fields(self, request):
+        """A create body, validated as the spec says: every problem is a 400 (the spec lists no 422 here)."""
+        body = request.body
+        if request.body_error or not isinstance(body, dict):
+            raise self.fail(request, 400, "The request body must be a JSON object", code="invalid_json")
+        for name in body:
+            if name in BINDING_READ_ONLY:
+                raise self.fail(request, 400, "The property '/%s' is read-only and cannot be set" % name,
+                                code="invalid_field", pointer="/" + name)
+            if name not in BINDING_FIELDS:
+                raise self.fail(request, 400, "Unknown property '/%s'" % name, code="invalid_field", pointer="/" + name)
+        for name in BINDING_FIELDS:
+            if name not in body:
+                raise self.fail(request, 400, "The property '/%s' is required" % name, code="invalid_field",
+                                pointer="/" + name)
+            if not isinstance(body[name], str):
+                raise self.fail(request, 400, "The property '/%s' of type %s did not match the following type: string"
+                                % (name, type(body[name]).__name__), code="invalid_field", pointer="/" + name)
+        if not PRINCIPAL_PATTERN.fullmatch(body["principal"]):
+            raise self.fail(request, 400, "The property '/principal' must match (^User:.+$)|(^Group:.+$), not %r"
+                            % body["principal"], code="invalid_field", pointer="/principal")
+        if not body["role_name"].strip():
+            raise self.fail(request, 400, "The property '/role_name' must not be empty", code="invalid_field",
+                            pointer="/role_name")
+        if not CRN_PATTERN.fullmatch(body["crn_pattern"]):
+            raise self.fail(request, 400, "The property '/crn_pattern' must match ^crn://.+$, not %r"
+                            % body["crn_pattern"], code="invalid_field", pointer="/crn_pattern")
+        return body
+
+    # -- pagination -------------------------------------------------------
+
+    @staticmethod
+    def _token(seq):
+        return base64.urlsafe_b64encode(("after:%d" % seq).encode()).decode().rstrip("=")
+
+    def _page(self, request):
+        """(page_size, creation sequence to continue after) from the query."""
+        raw_size = request.query.get("page_size", [str(PAGE_DEFAULT)])[0]
+        if not re.fullmatch(r"[0-9]+", raw_size) or not 1 <= int(raw_size) <= PAGE_MAX:
+            raise self.fail(request, 400, "page_size must be an integer from 1 to %d, not %r" % (PAGE_MAX, raw_size),
+                            code="invalid_parameter", pointer="page_size")
+        token = request.query.get("page_token", [""])[0]
+        if not token:
+            return int(raw_size), 0
+        try:
+            decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            decoded = ""
+        after = re.fullmatch(r"after:([0-9]+)", decoded)
+        if not after:
+            raise self.fail(request, 400, "Invalid page_token", code="invalid_page_token", pointer="page_token")
+        return int(raw_size), int(after.group(1))
+
+    # -- handlers ---------------------------------------------------------
+
+    def list_mappings(self, request):
+        size, after = self._page(request)
+        # Resuming after a creation sequence number keeps pages stable when items are deleted meanwhile.
+        remaining = [record for record in self.mappings.values() if record["seq"] > after]
+        page = remaining[:size]
+        query = {"page_size": request.query["page_size"][0]} if "page_size" in request.query else {}
+        metadata = {"first": request.url(MAPPINGS, query), "total_size": len(self.mappings)}
+        if len(remaining) > size:
+            metadata["next"] = request.url(MAPPINGS, {"page_size": size, "page_token": self._token(page[-1]["seq"])})
+        elif self.options["next_on_last_page"] == "null":
+            metadata["next"] = None
+        return Response(200, {"api_version": API_VERSION, "kind": "GroupMappingList", "metadata": metadata,
+                              "data": [self._render(request, record) for record in page]})
+
+    def create_mapping(self, request):
+        record = self._store(self._fields(request, create=True))
+        return Response(201, self._render(request, record), {"Location": request.url(MAPPINGS + "/" + record["id"])})
+
+    def get_mapping(self, request):
+        return Response(200, self._render(request, self._find(request)))
+
+    def update_mapping(self, request):
+        record = self._find(request)
+        fields = self._fields(request, create=False)
+        if any(record[name] != value for name, value in fields.items()):
+            record.update(fields)
+            record["updated_at"] = utc_now()
+        return Response(200, self._render(request, record))
+
+    def delete_mapping(self, request):
+        # Like the real service, the mapping's role bindings stay (dangling on User:<id>):
+        # a client deletes them first.
+        del self.mappings[self._find(request)["id"]]
+        return Response(204)
+
+    def list_bindings(self, request):
+        unknown = sorted(set(request.query) - set(BINDING_FILTERS))
+        if unknown:
+            raise self.fail(request, 400, "The 'role-binding' resource can't be filtered by '%s'" % unknown[0],
+                            code="invalid_filter", pointer=unknown[0])
+        crn_pattern = request.query.get("crn_pattern", [""])[0]
+        if not crn_pattern:
+            raise self.fail(request, 400, "The query parameter 'crn_pattern' is required", code="invalid_filter",
+                            pointer="crn_pattern")
+        size, after = self._page(request)
+        principal = request.query.get("principal", [None])[0]
+        role_name = request.query.get("role_name", [None])[0]
+        # "A partial search of crn_pattern": a binding matches when its crn_pattern starts with the
+        # one asked for, so the organization's CRN finds every binding in the organization.
+        matching = [record for record in self.bindings.values()
+                    if record["crn_pattern"].startswith(crn_pattern)
+                    and (principal is None or record["principal"] == principal)
+                    and (role_name is None or record["role_name"] == role_name)]
+        remaining = [record for record in matching if record["seq"] > after]
+        page = remaining[:size]
+        filters = dict((name, request.query[name][0]) for name in ("principal", "role_name", "crn_pattern")
+                       if name in request.query)
+        first = dict(filters, **({"page_size": request.query["page_size"][0]} if "page_size" in request.query else {}))
+        metadata = {"first": request.url(BINDINGS, first), "total_size": len(matching)}
+        if len(remaining) > size:
+            metadata["next"] = request.url(BINDINGS, dict(filters, page_size=size, page_token=self._token(page[-1]["seq"])))
+        elif self.options["next_on_last_page"] == "null":
+            metadata["next"] = None
+        return Response(200, {"api_version": BINDINGS_API_VERSION, "kind": "RoleBindingList", "metadata": metadata,
+                              "data": [self._render_binding(request, record) for record in page]})
+
+    def create_binding(self, request):
+        fields = self._binding_fields(request)
+        for record in self.bindings.values():
+            if all(record[name] == fields[name] for name in BINDING_FIELDS):
+                location = request.url(BINDINGS + "/" + record["id"])
+                raise Reply(self.error(request, 409, "resource_already_exists",
+                                       "The role binding '%s' already exists" % record["id"],
+                                       headers={"Location": location}))
+        record = self._store_binding(fields)
+        return Response(201, self._render_binding(request, record), {"Location": request.url(BINDINGS + "/" + record["id"])})
+
+    def get_binding(self, request):
+        return Response(200, self._render_binding(request, self._find_binding(request)))
+
+    def delete_binding(self, request):
+        # The spec answers 200 with the deleted binding.
+        record = self.bindings.pop(self._find_binding(request)["id"])
+        return Response(200, self._render_binding(request, record))
+
+    # -- control ----------------------------------------------------------
+
+    def seed(self, request, data):
+        if not isinstance(data, dict) or set(data) - {"group_mappings", "role_bindings"}:
+            raise ControlError("confluent seeds take group_mappings and role_bindings")
+        created = []
+        for item in data.get("group_mappings") or []:
+            # Seeding is 'behind the collection's back': no validation beyond the shape,
+            # so tests can plant objects the API would refuse (too long, duplicates).
+            if not isinstance(item, dict) or "display_name" not in item or set(item) - {"id", "state", *FIELDS}:
+                raise ControlError("a seeded group mapping needs display_name and takes id, state, %s" % ", ".join(FIELDS))
+            if item.get("id") in self.mappings:
+                raise ControlError("group mapping %s exists" % item["id"])
+            created.append(self._render(request, self._store(item, item.get("id"), item.get("state", "ENABLED"))))
+        bindings = []
+        for item in data.get("role_bindings") or []:
+            # Also unvalidated: duplicates, dangling principals and odd patterns are allowed.
+            if not isinstance(item, dict) or set(BINDING_FIELDS) - set(item) or set(item) - {"id", *BINDING_FIELDS}:
+                raise ControlError("a seeded role binding needs %s and takes id" % ", ".join(BINDING_FIELDS))
+            if item.get("id") in self.bindings:
+                raise ControlError("role binding %s exists" % item["id"])
+            bindings.append(self._render_binding(request, self._store_binding(item, item.get("id"))))
+        return {"group_mappings": created, "role_bindings": bindings}
+
+    def dump(self, request):
+        return {"group_mappings": [self._render(request, record) for record in self.mappings.values()],
+                "role_bindings": [self._render_binding(request, record) for record in self.bindings.values()]}

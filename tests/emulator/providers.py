@@ -1,0 +1,11 @@
+"""The registry of emulated APIs: adding a provider is one module plus one line here."""
+
+from .aria import AriaProvider
+from .atlas import AtlasProvider
+from .confluent import ConfluentProvider
+
+PROVIDERS = (
+    ConfluentProvider,
+    AriaProvider,
+    AtlasProvider,
+)

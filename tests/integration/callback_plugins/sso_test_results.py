@@ -1,0 +1,57 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Records every task result as JSON for the integration-test harness (tests/integration/conftest.py)."""
+
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+DOCUMENTATION = """
+name: sso_test_results
+type: aggregate
+short_description: Write task results to a JSON file for the integration tests
+description:
+  - Records the result dict of every task (ok, changed, failed, skipped, unreachable), including
+    the per-item results of loops, and writes them to the file named by E(SSO_TEST_RESULTS_FILE).
+requirements:
+  - enable in configuration
+"""
+
+RESULTS_FILE_ENV = "SSO_TEST_RESULTS_FILE"
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "sso_test_results"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._path = os.environ.get(RESULTS_FILE_ENV)
+        self._tasks = []
+
+    def _record(self, result, status):
+        if not self._path:
+            return
+        # result.result and result.task are the ansible-core 2.19+ callback API.
+        # Round-trip through JSON now: results may hold tagged or non-JSON values.
+        data = json.loads(json.dumps(result.result, default=str))
+        data.setdefault("failed", status in ("failed", "unreachable"))
+        data.setdefault("skipped", status == "skipped")
+        self._tasks.append({"name": result.task.get_name(), "status": status, "result": data})
+        # Written after every task, so a crashed run still leaves what it did.
+        with open(self._path, "w", encoding="utf-8") as handle:
+            json.dump(self._tasks, handle, default=str)
+
+    def v2_runner_on_ok(self, result):
+        self._record(result, "changed" if result.result.get("changed") else "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._record(result, "failed")
+
+    def v2_runner_on_skipped(self, result):
+        self._record(result, "skipped")
+
+    def v2_runner_on_unreachable(self, result):
+        self._record(result, "unreachable")
