@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import re
-
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.sso.mappings.plugins.module_utils._client import BearerAuth, ClientCredentialsAuth
@@ -28,6 +26,7 @@ except ImportError:  # pragma: no cover - reported by the module
 TOKEN_PATH = '/api/oauth/token'
 HEX_ID = r'^[0-9a-fA-F]{24}$'
 GROUP_NAME_MAX_LENGTH = 200
+API_VERSION = r'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
 
 
 class AtlasConnection(Connection):
@@ -140,7 +139,10 @@ class AtlasRoleMappings(MappingApi):
         label = 'Atlas'
         self.org_id = _hex_id(params.get('org_id'), 'org_id', label)
         self.federation_settings_id = _hex_id(params.get('federation_settings_id'), 'federation_settings_id', label)
-        self.media_type = media_type(params.get('api_version') or '2023-01-01')
+        api_version = params.get('api_version') or '2023-01-01'
+        check_text(api_version, 'api_version', label, pattern=API_VERSION,
+                   pattern_text='an API version date (YYYY-MM-DD)')
+        self.media_type = media_type(api_version)
 
     @property
     def path(self):
@@ -181,9 +183,14 @@ class AtlasRoleMappings(MappingApi):
         return desired
 
     def _assignments(self, element, label):
-        roles = element.get('roles') if element.get('roles') is not None else [element.get('role')]
-        if not roles:
-            raise InputError('%s: roles must not be empty' % label)
+        if element.get('roles') is not None:
+            roles = element['roles']
+            if not roles:
+                raise InputError('%s: roles must not be empty' % label)
+        elif element.get('role') is not None:
+            roles = [element['role']]
+        else:
+            raise InputError('%s: give role or roles' % label)
         org_id = _hex_id(element.get('org_id'), 'org_id', label)
         project_id = _hex_id(element.get('project_id'), 'project_id', label)
         if org_id and project_id:

@@ -96,10 +96,11 @@ EXAMPLES = r'''
           - role: ORG_MEMBER
           - project_id: 6a1b2c3d4e5f60718293a4b5
             roles: [GROUP_READ_ONLY, GROUP_DATA_ACCESS_READ_ONLY]
+    # Secrets as options (no_log) from a vault, or as MONGODB_ATLAS_CLIENT_ID / _SECRET in the environment
+    # of ansible-playbook itself; the task keyword environment would show them at -vvvv.
+    client_id: "{{ vault_atlas_client_id }}"
+    client_secret: "{{ vault_atlas_client_secret }}"
   delegate_to: localhost
-  environment:
-    MONGODB_ATLAS_CLIENT_ID: "{{ vault_atlas_client_id }}"
-    MONGODB_ATLAS_CLIENT_SECRET: "{{ vault_atlas_client_secret }}"
 '''
 
 RETURN = r'''
