@@ -15,6 +15,7 @@ or 204; when no body comes back the group is read again.
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import quote
 
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
@@ -81,6 +82,14 @@ def _clean(mapping):
     return dict((k, v) for k, v in mapping.items() if v is not None)
 
 
+def _metadata(metadata):
+    """Group metadata without None values; additional_meta is compared as a set, so it is kept sorted."""
+    metadata = _clean(metadata)
+    if isinstance(metadata.get('additional_meta'), list):
+        metadata['additional_meta'] = sorted(set(str(v) for v in metadata['additional_meta']))
+    return metadata
+
+
 class AriaGroupMappings(MappingApi):
     provider = 'Aria'
     resource = 'group'
@@ -88,13 +97,16 @@ class AriaGroupMappings(MappingApi):
     def __init__(self, module, client):
         super().__init__(module, client)
         self._roles = None
+        self._roles_lock = threading.Lock()
 
     # Roles: read once per run, only when needed.
     def roles(self):
-        if self._roles is None:
-            reply = self.client.request('GET', ROLES, 'list external roles', expected=(200,))
-            roles = reply.data if isinstance(reply.data, list) else []
-            self._roles = [r for r in roles if isinstance(r, dict) and r.get('vmid')]
+        # Writes run in parallel and each may need the roles first: one thread reads them, the others wait.
+        with self._roles_lock:
+            if self._roles is None:
+                reply = self.client.request('GET', ROLES, 'list external roles', expected=(200,))
+                roles = reply.data if isinstance(reply.data, list) else []
+                self._roles = [r for r in roles if isinstance(r, dict) and r.get('vmid')]
         return self._roles
 
     def role_name(self, vmid):
@@ -134,7 +146,7 @@ class AriaGroupMappings(MappingApi):
             mapping[name] = raw.get(api_name)
         metadata = raw.get('groupMetadata')
         if isinstance(metadata, dict):
-            mapping['group_metadata'] = _clean(dict((name, metadata.get(api_name)) for api_name, name in METADATA_FIELDS))
+            mapping['group_metadata'] = _metadata(dict((name, metadata.get(api_name)) for api_name, name in METADATA_FIELDS))
         return _clean(mapping)
 
     def validate(self, item, where):
@@ -155,7 +167,7 @@ class AriaGroupMappings(MappingApi):
         if item.get('is_disabled') is not None:
             desired['is_disabled'] = item['is_disabled']
         if item.get('group_metadata') is not None:
-            desired['group_metadata'] = _clean(dict(item['group_metadata']))
+            desired['group_metadata'] = _metadata(dict(item['group_metadata']))
         return desired
 
     def key(self, item):
@@ -207,6 +219,10 @@ class AriaGroupMappings(MappingApi):
     def predict(self, desired, current=None):
         after = dict(current or {})
         after.update((k, v) for k, v in desired.items() if k != 'state')
+        if current:
+            # The identity matches without regard to case; an update keeps the appliance's spelling
+            # (a change of case alone is never planned, so it must not ride along with another change).
+            after['display_name'], after['domain'] = current['display_name'], current['domain']
         if current and 'group_metadata' in desired:
             after['group_metadata'] = dict(current.get('group_metadata') or {}, **desired['group_metadata'])
         after.setdefault('mapped_roles', [])
