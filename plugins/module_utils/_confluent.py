@@ -76,6 +76,14 @@ def org_crn(raw):
     return head if sep and head.startswith('crn://') else None
 
 
+def binding_principal(mapping):
+    """The principal that a mapping's role bindings name: its ``principal``, else ``User:<id>``.
+
+    The API's answer to a create need not carry ``principal`` (the spec does not require it there).
+    """
+    return mapping.get('principal') or ('User:%s' % mapping['id'] if mapping.get('id') else None)
+
+
 def sort_bindings(bindings):
     unique = dict(((b['role_name'], b['crn_pattern']), b) for b in bindings)
     return [unique[k] for k in sorted(unique)]
@@ -97,6 +105,7 @@ def normalise(raw):
 class ConfluentGroupMappings(MappingApi):
     provider = 'Confluent'
     resource = 'group mapping'
+    duplicate_hint = 'Confluent allows one display name on several mappings: name the one you mean by its id'
 
     def __init__(self, module, client):
         super().__init__(module, client)
@@ -190,7 +199,7 @@ class ConfluentGroupMappings(MappingApi):
         if self.org_crn is None:
             raise ApiError(self.provider, 'list role bindings', detail='the group mappings carry no organization CRN '
                            '(metadata.resource_name), so their role bindings cannot be listed')
-        principals = [m['principal'] for m in mappings if m.get('principal')]
+        principals = [binding_principal(m) for m in mappings if binding_principal(m)]
         if len(principals) <= PER_PRINCIPAL_READS:
             raw = [b for principal in principals for b in self._read_bindings(principal)]
         else:
@@ -200,7 +209,7 @@ class ConfluentGroupMappings(MappingApi):
             by_principal.setdefault(binding.get('principal'), []).append(
                 {'role_name': binding.get('role_name'), 'crn_pattern': binding.get('crn_pattern')})
         for mapping in mappings:
-            mapping['role_bindings'] = sort_bindings(by_principal.get(mapping.get('principal'), []))
+            mapping['role_bindings'] = sort_bindings(by_principal.get(binding_principal(mapping), []))
 
     def compare(self, desired, current):
         changed = dict((field, desired[field]) for field in EDITABLE_FIELDS
@@ -273,7 +282,7 @@ class ConfluentGroupMappings(MappingApi):
 
     def _sync_bindings(self, mapping, have, want):
         """Bindings cannot be updated: delete those not wanted, then create the missing ones."""
-        principal = mapping['principal']
+        principal = binding_principal(mapping)
         have_keys = set((b['role_name'], b['crn_pattern']) for b in have)
         want_keys = set((b['role_name'], b['crn_pattern']) for b in want)
         for role_name, crn_pattern in sorted(have_keys - want_keys):

@@ -78,6 +78,7 @@ def parse_error_body(data):
     - Confluent (newer deployments): ``{"status", "error": {"code", "message", ...}, "requestId"}``
     - Atlas: ``{"error", "errorCode", "detail", "reason", "parameters", "badRequestDetail"}``
     - Aria: ``{"errorCode", "errorLabel", "message", "recommendations"}``
+    - OAuth 2.0 token endpoints: ``{"error", "error_description"}``
     """
     if not isinstance(data, dict):
         if isinstance(data, str) and data.strip():
@@ -100,6 +101,9 @@ def parse_error_body(data):
         return ', '.join(c for c in codes if c) or None, '; '.join(m for m in messages if m) or None, request_id
 
     nested = data.get('error')
+    if isinstance(nested, str) and nested:
+        # OAuth 2.0 token endpoints: {"error": "invalid_client", "error_description": "..."}
+        return nested, data.get('error_description') or None, request_id
     if isinstance(nested, dict):
         code = nested.get('code') or nested.get('error_code')
         message = _join(nested.get('title'), nested.get('message') or nested.get('detail'))
@@ -120,7 +124,8 @@ def parse_error_body(data):
         elif isinstance(recommendations, str) and recommendations:
             extras.append('recommendations: ' + recommendations)
         if extras:
-            message = _join(message, '; '.join(extras))
+            extra = '; '.join(e.rstrip('. ') for e in extras)
+            message = '%s (%s)' % (message.rstrip('. '), extra) if message else extra
         return (str(code) if code else None), message or None, request_id
 
     message = data.get('message') or data.get('detail') or data.get('title')

@@ -33,6 +33,8 @@ class MappingApi:
 
     provider = 'provider'
     resource = 'mapping'
+    # What to do when several existing mappings answer to one identity.
+    duplicate_hint = 'remove the duplicates first'
 
     def __init__(self, module, client):
         self.module = module
@@ -149,9 +151,9 @@ def plan(api, desired_items, current_items, purge=False):
         key = api.key(desired)
         if len(matches) > 1:
             ids = ', '.join(sorted(str(m.get('id', m.get('vmid', '?'))) for m in matches))
-            raise InputError('%s: %d existing %ss share %s (ids: %s); name the one you mean by its id, '
-                             'nothing was changed' % (api.provider, len(matches), api.resource,
-                                                      api.describe_identity(identity), ids))
+            raise InputError('%s: %d existing %ss share %s (ids: %s); %s. Nothing was changed.'
+                             % (api.provider, len(matches), api.resource, api.describe_identity(identity), ids,
+                                api.duplicate_hint))
         current = matches[0] if matches else None
         if current is not None:
             if id(current) in claimed:

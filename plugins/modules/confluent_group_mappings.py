@@ -113,10 +113,11 @@ EXAMPLES = r'''
             crn_pattern: crn://confluent.cloud/organization=9bb441c4-edef-46ac-8a41-c49e44a3fd9a/environment=env-data1
       - display_name: contractors
         state: absent
+    # Secrets as options (no_log) from a vault, or as CONFLUENT_CLOUD_API_KEY / _SECRET in the environment
+    # of ansible-playbook itself; the task keyword environment would show them at -vvvv.
+    api_key: "{{ vault_confluent_api_key }}"
+    api_secret: "{{ vault_confluent_api_secret }}"
   delegate_to: localhost
-  environment:
-    CONFLUENT_CLOUD_API_KEY: "{{ vault_confluent_api_key }}"
-    CONFLUENT_CLOUD_API_SECRET: "{{ vault_confluent_api_secret }}"
 
 - name: Set the connection once for every Confluent module
   module_defaults:
