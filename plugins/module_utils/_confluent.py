@@ -114,6 +114,8 @@ class ConfluentGroupMappings(MappingApi):
         self.binding_ids = {}  # (principal, role_name, crn_pattern) -> role binding id
         self.bindings_created = 0
         self.bindings_wait = (module.params.get('role_bindings_wait') or 0) if module is not None else 0
+        if self.bindings_wait < 0:
+            raise InputError('Confluent: role_bindings_wait must be 0 or more seconds, got %d' % self.bindings_wait)
 
     def validate(self, item, where):
         label = where_label(self.provider, where, item.get('display_name') or item.get('id'))
@@ -211,7 +213,19 @@ class ConfluentGroupMappings(MappingApi):
         for mapping in mappings:
             mapping['role_bindings'] = sort_bindings(by_principal.get(binding_principal(mapping), []))
 
+    def _check_bindings_scope(self, desired):
+        """A binding outside the organization would never be read back, so every run would add it again."""
+        if self.org_crn is None:
+            return
+        for binding in desired.get('role_bindings') or []:
+            pattern = binding['crn_pattern']
+            if pattern != self.org_crn and not pattern.startswith(self.org_crn + '/'):
+                raise InputError('%s: role binding %s on %s is outside this organization (%s); check the '
+                                 'organization id in crn_pattern' % (where_label(self.provider, None, self.key(desired)),
+                                                                     binding['role_name'], pattern, self.org_crn))
+
     def compare(self, desired, current):
+        self._check_bindings_scope(desired)
         changed = dict((field, desired[field]) for field in EDITABLE_FIELDS
                        if field in desired and desired[field] != current.get(field, ''))
         if 'role_bindings' in desired and desired['role_bindings'] != current.get('role_bindings', []):
@@ -230,6 +244,7 @@ class ConfluentGroupMappings(MappingApi):
                              '(a new mapping gets its id from the API)' % (label, desired['id']))
         if 'filter' not in desired:
             raise InputError('%s: filter is required to create group mapping %r' % (label, desired['display_name']))
+        self._check_bindings_scope(desired)
 
     def create(self, desired):
         body = dict((k, desired.get(k, '')) for k in EDITABLE_FIELDS)
@@ -248,7 +263,11 @@ class ConfluentGroupMappings(MappingApi):
                                detail='the API accepted the request but the new group mapping cannot be found')
         if 'role_bindings' in desired:
             # A new mapping gets its bindings in the same run.
-            self._sync_bindings(created, [], desired['role_bindings'])
+            try:
+                self._sync_bindings(created, [], desired['role_bindings'])
+            except ApiError as error:
+                error.partial = created  # the mapping exists; its bindings are incomplete
+                raise
             created['role_bindings'] = desired['role_bindings']
         return created
 
@@ -270,7 +289,12 @@ class ConfluentGroupMappings(MappingApi):
                 result = dict(normalise(reply.data), **({'role_bindings': result['role_bindings']}
                                                         if 'role_bindings' in result else {}))
         if 'role_bindings' in changed:
-            self._sync_bindings(current, current.get('role_bindings', []), changed['role_bindings'])
+            try:
+                self._sync_bindings(current, current.get('role_bindings', []), changed['role_bindings'])
+            except ApiError as error:
+                if fields:
+                    error.partial = dict(result, role_bindings=current.get('role_bindings', []))
+                raise
         return result
 
     def delete(self, current):

@@ -44,6 +44,9 @@ class ApiError(MappingError):
         self.attempts = attempts
         self.ambiguous = ambiguous
         self.hint = hint
+        # Set by an adapter whose change is several writes, when the first landed before this error:
+        # the mapping as it now is, so the result reports what was written.
+        self.partial = None
         super().__init__(self._compose())
 
     def _compose(self):

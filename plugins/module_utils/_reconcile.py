@@ -204,6 +204,8 @@ def apply(api, changes, workers=1):
                 api.delete(change.current)
             change.applied = True
         except ApiError as error:
+            if error.partial is not None:
+                change.result, change.applied = error.partial, True
             with lock:
                 failures.append((change, error))
             if not is_item_failure(error):

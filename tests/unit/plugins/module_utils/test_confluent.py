@@ -153,3 +153,31 @@ def test_binding_validation(bad, message):
     api = _confluent.ConfluentGroupMappings(None, None)
     with pytest.raises(InputError, match=message):
         api.validate({'display_name': 'eng', 'state': 'present', 'role_bindings': [bad]}, 'mappings[0]')
+
+
+def test_a_binding_outside_the_organization_is_refused_before_any_write():
+    api = _confluent.ConfluentGroupMappings(None, None)
+    api.org_crn = ORG
+    outside = {'display_name': 'eng', 'filter': 'f',
+               'role_bindings': [{'role_name': 'EnvironmentAdmin', 'crn_pattern': 'crn://confluent.cloud/organization=x'}]}
+    with pytest.raises(InputError, match='outside this organization'):
+        api.check_create(outside)
+    with pytest.raises(InputError, match='outside this organization'):
+        api.compare(outside, _confluent.normalise(RAW))
+    inside = dict(outside, role_bindings=[{'role_name': 'EnvironmentAdmin', 'crn_pattern': ORG + '/environment=e'}])
+    api.check_create(inside)
+
+
+def test_a_failed_binding_after_a_created_mapping_still_reports_the_mapping(scripted):
+    from ansible_collections.sso.mappings.plugins.module_utils import _reconcile
+    created = dict(RAW, id='group-new', display_name='new', principal='User:group-new')
+    api, _transport = api_with([(201, created), (400, {'errors': [{'code': 'bad', 'detail': 'no such role'}]})],
+                               scripted)
+    desired = {'display_name': 'new', 'filter': 'f', 'description': '', 'state': 'present',
+               'role_bindings': [{'role_name': 'Nope', 'crn_pattern': ORG}]}
+    changes = _reconcile.plan(api, [desired], [])
+    failures = _reconcile.apply(api, changes)
+    assert len(failures) == 1
+    result = _reconcile.outcome(api, changes, [])
+    assert result['changed'] is True and result['summary']['created'] == 1
+    assert [m['id'] for m in result['mappings']] == ['group-new']
