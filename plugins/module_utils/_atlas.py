@@ -138,6 +138,8 @@ class AtlasRoleMappings(MappingApi):
         params = module.params if module is not None else {}
         label = 'Atlas'
         self.org_id = _hex_id(params.get('org_id'), 'org_id', label)
+        if module is not None and self.org_id is None:
+            raise InputError('Atlas: org_id is required (or the environment variable MONGODB_ATLAS_ORG_ID)')
         self.federation_settings_id = _hex_id(params.get('federation_settings_id'), 'federation_settings_id', label)
         api_version = params.get('api_version') or '2023-01-01'
         check_text(api_version, 'api_version', label, pattern=API_VERSION,

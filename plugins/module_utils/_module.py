@@ -118,7 +118,8 @@ class Connection:
 
     def client(self, module):
         params = module.params
-        base_url = (params.get('base_url') or '').strip()
+        # An empty variable in the environment means "not set", as it does for credentials.
+        base_url = (params.get('base_url') or '').strip() or self.default_base_url or ''
         parsed = urlparse(base_url)
         if parsed.scheme not in ('http', 'https') or not parsed.hostname:
             raise InputError('%s: base_url must be an http:// or https:// URL with a host name, got %r'

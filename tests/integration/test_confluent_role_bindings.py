@@ -214,8 +214,8 @@ def test_purge_deletes_the_purged_mappings_bindings_first(ansible, emulator, con
     assert stored_bindings(emulator) == {kept['principal']: [('EnvironmentAdmin', env('prod'))]}
 
 
-def test_150_bindings_are_read_in_two_pages_and_a_no_change_run_is_silent(ansible, emulator, confluent_connection,
-                                                                         seed):
+def test_150_bindings_are_read_in_two_pages_and_a_no_change_run_is_silent(
+        ansible, emulator, confluent_connection, seed):
     bindings = [binding('DeveloperRead', env('e%03d' % n)) for n in range(150)]
     seeded = seed('big', bindings)
     run = ansible.run([task(SET, mappings=[mapping('big', role_bindings=bindings)], **confluent_connection)],
@@ -270,8 +270,8 @@ def test_check_mode_plans_binding_changes_and_writes_nothing(ansible, emulator, 
     assert sorted(held.values()) == [[('DeveloperWrite', env('dev'))], [('EnvironmentAdmin', env('new'))]]
 
 
-def test_info_returns_role_bindings_and_feeding_them_back_changes_nothing(ansible, emulator, confluent_connection,
-                                                                         seed):
+def test_info_returns_role_bindings_and_feeding_them_back_changes_nothing(
+        ansible, emulator, confluent_connection, seed):
     seed('a', [binding('EnvironmentAdmin', env('prod')), binding('DeveloperRead', env('dev'))])
     seed('b')
     run = ansible.run([

@@ -245,3 +245,8 @@ def test_a_rejected_service_account_names_the_client_id(scripted):
     assert "get an access token for service account 'mdb_sa_id_x'" in str(caught.value)
     assert 'HTTP 401' in str(caught.value) and 'mdb_sa_sk_y' not in str(caught.value)
     assert len(transport.sent) == 1
+
+
+def test_an_empty_org_id_fails_before_any_request():
+    with pytest.raises(InputError, match='org_id is required'):
+        _atlas.AtlasRoleMappings(FakeModule(org_id=''), None)

@@ -79,3 +79,8 @@ def test_disabling_tls_verification_warns():
     client = CONNECTION.client(module)
     assert client.session.verify is False
     assert module.warnings and 'verification is disabled' in module.warnings[0]
+
+
+def test_an_empty_base_url_from_the_environment_means_the_default():
+    client = CONNECTION.client(FakeModule(base_url='', api_key='key-1', api_secret='secret-1'))
+    assert client.base_url == 'https://api.confluent.cloud'
