@@ -348,14 +348,24 @@ class Client:
                         return Reply(None, found)
                     if landed is None:
                         raise self.error(operation, response, attempt)
-                self._wait_retry(attempt, response.headers)
+                self._wait_retry(attempt, response.headers, rate_limited=status == 429)
                 continue
             raise self.error(operation, response, attempt)
 
-    def _wait_retry(self, attempt, headers):
+    def _wait_retry(self, attempt, headers, rate_limited=False):
+        delay = retry_delay(attempt, headers, self.backoff_base, self.backoff_cap)
         with self._lock:
             self.stats['retries'] += 1
-        self.sleep(retry_delay(attempt, headers, self.backoff_base, self.backoff_cap))
+            if rate_limited:
+                # The whole client waits, not just this request: other workers sending on would
+                # keep the window empty and the same request could lose the race every time.
+                told = parse_retry_after(headers.get('Retry-After'))
+                self._not_before = max(self._not_before, time.monotonic() + delay)
+                limit = _header_number(headers, 'X-RateLimit-Limit', 'RateLimit-Limit')
+                if told and limit and _header_number(headers, 'X-RateLimit-Reset', 'RateLimit-Reset') is None:
+                    # No reset header to pace by (Atlas): spread the limit over the wait the server asked for.
+                    self._interval = max(self._interval, told / limit)
+        self.sleep(delay)
 
     def get_all(self, path, operation, items_of, next_of, params=None):
         """Read a list to its last page. ``items_of(data)`` gives a page's items and

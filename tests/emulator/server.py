@@ -567,6 +567,8 @@ def _mask(value):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients with sessions expect
+    # Headers and body leave as separate writes: without this, delayed ACKs add ~40 ms to each answer.
+    disable_nagle_algorithm = True
     server_version = "sso-mappings-emulator"
     timeout = 120  # idle keep-alive connections do not hold a thread for ever
 

@@ -223,3 +223,14 @@ def test_tls_failure_explains_how_to_fix(scripted):
     with pytest.raises(ApiError) as caught:
         client.request('GET', '/a', 'read')
     assert 'certificate verify failed' in str(caught.value) and 'ca_path' in str(caught.value)
+
+
+def test_a_429_makes_the_whole_client_wait_and_paces_without_a_reset_header(scripted):
+    client, sleeps = make_client()
+    scripted(client, [(429, {}, {'Retry-After': '2', 'RateLimit-Limit': '20'}), (200, {}), (200, {})])
+    client.request('GET', '/a', 'read')
+    assert 2.0 <= sleeps[0] <= 2.1
+    assert client._not_before > 0  # pylint: disable=protected-access
+    assert client._interval == 0.1  # 2 s / 20: the rate the server allows  # pylint: disable=protected-access
+    client.request('GET', '/a', 'read')
+    assert len(sleeps) >= 2  # the next request waits for its slot too
