@@ -28,6 +28,8 @@ options:
     description:
       - How many times a request is retried after a C(429) or C(5xx) answer or a connection error,
         with exponential backoff and jitter, honouring C(Retry-After) and rate-limit reset headers.
+      - A C(429) answer means the API did not process the request, so C(429) answers are retried up to four
+        times as often, and the whole module waits as the API asks before sending more.
       - Other C(4xx) answers are never retried.
     type: int
     default: 5

@@ -98,6 +98,7 @@ class AriaGroupMappings(MappingApi):
         super().__init__(module, client)
         self._roles = None
         self._roles_lock = threading.Lock()
+        self._unresolved = []  # (desired, label) whose role names are not resolved yet
 
     # Roles: read once per run, only when needed.
     def roles(self):
@@ -108,6 +109,12 @@ class AriaGroupMappings(MappingApi):
                 roles = reply.data if isinstance(reply.data, list) else []
                 self._roles = [r for r in roles if isinstance(r, dict) and r.get('vmid')]
         return self._roles
+
+    def prepare(self):
+        """Resolve role names and vmids to the appliance's role names (one roles request per run)."""
+        for desired, label in self._unresolved:
+            desired['mapped_roles'] = sorted(set(self.resolve_role(r, label) for r in desired['mapped_roles']))
+        self._unresolved = []
 
     def role_name(self, vmid):
         for role in self.roles():
@@ -159,15 +166,20 @@ class AriaGroupMappings(MappingApi):
         if desired['state'] == 'absent':
             return desired
         if item.get('mapped_roles') is not None:
-            desired['mapped_roles'] = sorted(set(self.resolve_role(check_text(r, 'mapped_roles', label), label)
-                                                 for r in item['mapped_roles']))
+            desired['mapped_roles'] = [check_text(r, 'mapped_roles', label) for r in item['mapped_roles']]
+            # Names become canonical in prepare(), once every item has passed its local checks.
+            self._unresolved.append((desired, label))
+            if self._roles is not None:
+                self.prepare()
         for option in ('group_type', 'provider_identifier'):
             if item.get(option) is not None:
                 desired[option] = check_text(item[option], option, label, max_length=255)
         if item.get('is_disabled') is not None:
             desired['is_disabled'] = item['is_disabled']
-        if item.get('group_metadata') is not None:
-            desired['group_metadata'] = _metadata(dict(item['group_metadata']))
+        metadata = _metadata(dict(item.get('group_metadata') or {}))
+        if metadata:
+            # No keys given (or all null) leaves the metadata alone, like an omitted option.
+            desired['group_metadata'] = metadata
         return desired
 
     def key(self, item):

@@ -40,6 +40,8 @@ COLLECTION_VERSION = '0.1.0'
 USER_AGENT = 'sso.mappings/%s (Ansible collection)' % COLLECTION_VERSION
 
 RETRYABLE_STATUSES = frozenset((429, 500, 502, 503, 504))
+# 429 answers are retried up to this many times ``retries``: the request was not processed.
+RATE_LIMITED_RETRIES_FACTOR = 4
 # A server that answers these did not process the request, so even a create may be re-sent.
 NOT_PROCESSED_STATUSES = frozenset((429, 503))
 REQUEST_ID_HEADERS = ('X-Request-Id', 'X-Request-ID', 'Request-Id', 'X-Correlation-Id', 'X-Vmware-Request-Id')
@@ -165,11 +167,12 @@ def backoff_delay(attempt, base=0.5, cap=30.0, rand=random.random):
     return ceiling / 2 + rand() * ceiling / 2
 
 
-def retry_delay(attempt, headers, base=0.5, cap=30.0, rand=random.random):
+def retry_delay(attempt, headers, base=0.5, cap=30.0, rand=random.random, rate_limited=False):
     """How long to wait before retry ``attempt``: the server's word when it gives one, else backoff."""
     told = parse_retry_after(headers.get('Retry-After'))
-    if told is None:
-        # Confluent's X-RateLimit-Reset is relative seconds until the window resets.
+    if told is None and rate_limited:
+        # Confluent's X-RateLimit-Reset is relative seconds until the window resets; it says
+        # when a 429 will pass, not when a 5xx will.
         told = _header_number(headers, 'X-RateLimit-Reset', 'RateLimit-Reset')
     if told is not None:
         return min(cap, told) + rand() * 0.1
@@ -300,6 +303,7 @@ class Client:
             idempotent = method.upper() != 'POST'
         url = self.url(path)
         attempt = 0
+        rate_limited = 0
         refreshed = False
         while True:
             attempt += 1
@@ -323,10 +327,10 @@ class Client:
                     if landed is None or isinstance(exc, requests.exceptions.Timeout):
                         raise ApiError(self.provider, operation, detail='no answer within %ss (%s); the request may '
                                        'or may not have been applied, run again to converge'
-                                       % (self.timeout, _reason(exc)), attempts=attempt, ambiguous=True)
+                                       % (self.timeout, _reason(exc)), attempts=attempt + rate_limited, ambiguous=True)
                 if attempt > self.retries:
                     raise ApiError(self.provider, operation, detail='no answer from %s (%s)'
-                                   % (self.base_url, _reason(exc)), attempts=attempt)
+                                   % (self.base_url, _reason(exc)), attempts=attempt + rate_limited)
                 self._wait_retry(attempt, {})
                 continue
 
@@ -341,19 +345,25 @@ class Client:
                 self.auth.refresh(failed=response.request)
                 attempt -= 1
                 continue
+            if status == 429 and rate_limited < RATE_LIMITED_RETRIES_FACTOR * self.retries:
+                # The API did not process it: a 429 costs time, not one of the retries.
+                rate_limited += 1
+                attempt -= 1
+                self._wait_retry(rate_limited, response.headers, rate_limited=True)
+                continue
             if status in RETRYABLE_STATUSES and attempt <= self.retries:
                 if not idempotent and status not in NOT_PROCESSED_STATUSES:
                     found = landed() if landed else None
                     if found is not None:
                         return Reply(None, found)
                     if landed is None:
-                        raise self.error(operation, response, attempt)
+                        raise self.error(operation, response, attempt + rate_limited)
                 self._wait_retry(attempt, response.headers, rate_limited=status == 429)
                 continue
-            raise self.error(operation, response, attempt)
+            raise self.error(operation, response, attempt + rate_limited)
 
     def _wait_retry(self, attempt, headers, rate_limited=False):
-        delay = retry_delay(attempt, headers, self.backoff_base, self.backoff_cap)
+        delay = retry_delay(attempt, headers, self.backoff_base, self.backoff_cap, rate_limited=rate_limited)
         with self._lock:
             self.stats['retries'] += 1
             if rate_limited:

@@ -56,7 +56,7 @@ class ApiError(MappingError):
         if self.code:
             parts.append(' %s' % self.code)
         if self.detail:
-            parts.append(': %s' % self.detail)
+            parts.append(': %s' % str(self.detail).rstrip('. '))
         if self.request_id:
             parts.append(' (request id %s)' % self.request_id)
         if self.attempts > 1:

@@ -17,12 +17,15 @@ from __future__ import annotations
 import os
 from urllib.parse import urlparse
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.common.validation import check_type_bool, check_type_int
 
 from ansible_collections.sso.mappings.plugins.module_utils import _client, _reconcile
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError, MappingError
 
 STATE_OPTION = {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']}
+_TYPE_CHECKS = {'bool': check_type_bool, 'int': check_type_int}
 
 
 class CredentialMethod:
@@ -173,6 +176,12 @@ class MappingModule:
     def _module(self, spec, **kwargs):
         full = self.connection.argument_spec()
         full.update(spec)
+        problem = _shape_problem(full, basic._load_params())  # pylint: disable=protected-access
+        if problem:
+            # Ansible's own validation would convert a list to a string, name no item, or (before
+            # 2.21) fail before it masks the secrets: take the options as they are and say what is wrong.
+            module = AnsibleModule(argument_spec=_as_given(full), supports_check_mode=True)
+            module.fail_json(msg='%s: %s' % (self.connection.provider, problem))
         module = AnsibleModule(argument_spec=full, supports_check_mode=True, **kwargs)
         if _client.requests is None:
             module.fail_json(msg=missing_required_lib('requests'), exception=_client.REQUESTS_IMPORT_ERROR)
@@ -226,6 +235,7 @@ class MappingModule:
             api = self._start(module)
             desired = [api.validate(item, _where(where, index)) for index, item in enumerate(items)]
             _reconcile.find_duplicates(api, desired, where or 'the task')
+            api.prepare()
             current = api.list_current(desired, purge)
             changes = _reconcile.plan(api, desired, current, purge=purge)
             failures = []
@@ -247,6 +257,81 @@ class MappingModule:
         if module._diff:  # pylint: disable=protected-access
             result['diff'] = diff
         module.exit_json(**result)
+
+
+def _shape_problem(spec, params, where=''):
+    """The first option of ``params`` whose shape the argument spec would mangle or reject unclearly:
+    a list or dict where a string belongs, an item of a list of dicts that is not a dict, an unknown key."""
+    if not isinstance(params, dict):
+        return None
+    known = set(spec)
+    for option in spec.values():
+        known.update(option.get('aliases') or [])
+    for name, value in params.items():
+        if name not in known:
+            if where:
+                return '%s: unknown option %r; valid options: %s' % (where, name, ', '.join(sorted(spec)))
+            continue  # top level: Ansible's own message is clear, and internal _ansible_* keys live here
+        option = spec.get(name) or next(o for o in spec.values() if name in (o.get('aliases') or []))
+        label = '%s.%s' % (where, name) if where else name
+        if value is None:
+            continue
+        if option.get('type', 'str') == 'str' and isinstance(value, (list, dict)):
+            return '%s must be a string, got a %s' % (label, 'list' if isinstance(value, list) else 'dictionary')
+        checker = _TYPE_CHECKS.get(option.get('type'))
+        if checker is not None and where:
+            try:
+                checker(value)
+            except (TypeError, ValueError):
+                return '%s must be %s, got %r' % (label, option['type'] == 'bool' and 'a boolean' or 'an integer', value)
+        if option.get('choices') and isinstance(value, str) and value not in option['choices']:
+            return '%s must be one of %s, got %r' % (label, ', '.join(option['choices']), value)
+        suboptions = option.get('options')
+        if not suboptions:
+            continue
+        if option.get('type') == 'dict':
+            if not isinstance(value, dict):
+                return '%s must be a dictionary, got %s' % (label, type(value).__name__)
+            problem = _shape_problem(suboptions, value, label)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if not isinstance(item, dict):
+                    return '%s[%d] must be a dictionary of options, got %s' % (label, index, type(item).__name__)
+                problem = (_shape_problem(suboptions, item, '%s[%d]' % (label, index))
+                           or _rule_problem(option, item, '%s[%d]' % (label, index)))
+                if problem:
+                    return problem
+            problem = None
+        else:
+            return '%s must be a list of dictionaries, got %s' % (label, type(value).__name__)
+        if problem:
+            return problem
+    return None
+
+
+def _rule_problem(option, item, where):
+    """Required, one-of and exclusive sub-options of one item, named with the item's index."""
+    given = set(k for k, v in item.items() if v is not None)
+    for name, sub in option['options'].items():
+        if sub.get('required') and name not in given and not given & set(sub.get('aliases') or []):
+            return '%s: missing required option %s' % (where, name)
+    for group in option.get('required_one_of') or []:
+        if not given & set(group):
+            return '%s: one of %s is required' % (where, ', '.join(group))
+    for group in option.get('mutually_exclusive') or []:
+        both = [name for name in group if name in given]
+        if len(both) > 1:
+            return '%s: %s are mutually exclusive' % (where, ' and '.join(both))
+    return None
+
+
+def _as_given(spec):
+    """The same options, taken as given, so that validation cannot fail before secrets are masked."""
+    relaxed = {}
+    for name, option in spec.items():
+        relaxed[name] = dict((k, v) for k, v in option.items() if k in ('no_log', 'aliases'))
+        relaxed[name]['type'] = 'raw'
+    return relaxed
 
 
 def _failure_message(changes, failures):

@@ -44,6 +44,9 @@ class MappingApi:
         """Check one item locally and return the desired dict; ``where`` is e.g. ``mappings[3]`` or None."""
         raise NotImplementedError
 
+    def prepare(self):
+        """Called once every item has passed validate(): lookups that turn input into its canonical form."""
+
     def matches_filters(self, mapping, filters):
         """Whether a current mapping passes the ``_info`` module's filters."""
         return all(mapping.get(name) == value for name, value in filters.items())

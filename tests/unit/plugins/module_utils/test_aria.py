@@ -152,8 +152,12 @@ def test_body_sends_vmids_and_camel_case_and_no_read_only_field():
 
 def test_roles_are_read_once(scripted):
     api, transport = api_with([(200, ROLES)], scripted, roles=False)
-    for name in ('a', 'b'):
-        api.validate({'display_name': name, 'domain': 'example.com', 'mapped_roles': ['LCM Admin']}, None)
+    desired = [api.validate({'display_name': name, 'domain': 'example.com', 'mapped_roles': ['LCM Admin']}, None)
+               for name in ('a', 'b')]
+    # Local checks of every item come first; the roles are read once, when the names are resolved.
+    assert transport.sent == []
+    api.prepare()
+    assert [d['mapped_roles'] for d in desired] == [['LCM Admin'], ['LCM Admin']]
     assert [r.url for r in transport.sent] == ['https://lcm.example.test/lcm/authzn/api/v2/roles/external']
 
 

@@ -41,7 +41,9 @@ def test_backoff_grows_exponentially_with_jitter_and_is_capped():
 
 def test_retry_delay_prefers_retry_after_then_relative_reset():
     assert _client.retry_delay(1, {'Retry-After': '3'}, rand=lambda: 0.0) == 3.0
-    assert _client.retry_delay(1, {'X-RateLimit-Reset': '2'}, rand=lambda: 0.0) == 2.0
+    assert _client.retry_delay(1, {'X-RateLimit-Reset': '2'}, rand=lambda: 0.0, rate_limited=True) == 2.0
+    # A 5xx backs off on its own schedule: the rate-limit window says nothing about it.
+    assert _client.retry_delay(1, {'X-RateLimit-Reset': '0'}, base=1, rand=lambda: 1.0) == 1.0
     assert _client.retry_delay(1, {'Retry-After': '500'}, cap=30, rand=lambda: 0.0) == 30.0
     assert _client.retry_delay(2, {}, base=1, rand=lambda: 1.0) == 2.0
 
@@ -69,6 +71,17 @@ def test_other_4xx_is_never_retried_and_message_is_complete(scripted):
                  'filter is too long', 'req-42'):
         assert part in message
     assert caught.value.status == 422
+
+
+def test_429s_cost_time_not_retries(scripted):
+    client, sleeps = make_client(retries=1)
+    transport = scripted(client, [(429, {}, {'Retry-After': '0'})] * 3 + [(503, {}), (200, {'ok': 1})])
+    assert client.request('GET', '/a', 'read').data == {'ok': 1}
+    assert len(transport.sent) == 5 and sleeps
+    # Four times `retries` 429s, then the ordinary retry, then the error.
+    scripted(client, [(429, {}, {'Retry-After': '0'})] * 6)
+    with pytest.raises(ApiError, match='after 6 attempts'):
+        client.request('GET', '/a', 'read')
 
 
 def test_retries_exhausted_says_attempts_and_last_answer(scripted):
