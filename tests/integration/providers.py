@@ -17,6 +17,7 @@ import uuid
 
 from emulator.aria import DEFAULT_ROLES
 
+
 class Markers:
     """Unique marker values used as credentials for one test; none may ever show up in output."""
 
