@@ -162,9 +162,6 @@ class ConfluentGroupMappings(MappingApi):
     def identities(self, current):
         return [('id', current.get('id')), ('display_name', current.get('display_name'))]
 
-    def describe_identity(self, identity):
-        return '%s %r' % identity
-
     def list_current(self, desired=None, purge=False):
         mappings = self._read_all()
         self.known_ids = set(m['id'] for m in mappings if m.get('id'))

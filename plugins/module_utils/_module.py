@@ -45,14 +45,13 @@ class Connection:
     """How to reach one provider's API: the options every module of that provider takes."""
 
     def __init__(self, provider, base_url_env, credential_methods, default_base_url=None,
-                 validate_certs_env=None, extra_options=None, headers=None, status_hints=None):
+                 validate_certs_env=None, extra_options=None, status_hints=None):
         self.provider = provider
         self.base_url_env = base_url_env
         self.default_base_url = default_base_url
         self.credential_methods = credential_methods
         self.validate_certs_env = validate_certs_env
         self.extra_options = extra_options or {}
-        self.headers = headers or {}
         self.status_hints = status_hints or {}
 
     def argument_spec(self):
@@ -146,7 +145,8 @@ class Connection:
         return client
 
     def headers_for(self, params):  # pylint: disable=unused-argument
-        return dict(self.headers)
+        """Headers every request of this provider carries (Atlas: its versioned media type)."""
+        return {}
 
 
 def _first_env(names):
