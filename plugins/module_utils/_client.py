@@ -16,6 +16,8 @@ answer was lost is never re-sent blindly: the caller's ``landed`` check runs fir
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import email.utils
 import random
 import threading
@@ -44,6 +46,9 @@ RETRYABLE_STATUSES = frozenset((429, 500, 502, 503, 504))
 RATE_LIMITED_RETRIES_FACTOR = 4
 # A server that answers these did not process the request, so even a create may be re-sent.
 NOT_PROCESSED_STATUSES = frozenset((429, 503))
+LIMIT_HEADERS = ('X-RateLimit-Limit', 'RateLimit-Limit')
+REMAINING_HEADERS = ('X-RateLimit-Remaining', 'RateLimit-Remaining')
+RESET_HEADERS = ('X-RateLimit-Reset', 'RateLimit-Reset')
 REQUEST_ID_HEADERS = ('X-Request-Id', 'X-Request-ID', 'Request-Id', 'X-Correlation-Id', 'X-Vmware-Request-Id')
 
 TLS_HINT = ('The server certificate could not be verified. Set ca_path to the CA bundle that signed it '
@@ -173,10 +178,109 @@ def retry_delay(attempt, headers, base=0.5, cap=30.0, rand=random.random, rate_l
     if told is None and rate_limited:
         # Confluent's X-RateLimit-Reset is relative seconds until the window resets; it says
         # when a 429 will pass, not when a 5xx will.
-        told = _header_number(headers, 'X-RateLimit-Reset', 'RateLimit-Reset')
+        told = _header_number(headers, *RESET_HEADERS)
     if told is not None:
         return min(cap, told) + rand() * 0.1
     return backoff_delay(attempt, base, cap, rand)
+
+
+class Pacer:
+    """When the next request may go, so that a rate-limited API seldom has to answer 429.
+
+    What the API tells decides how, best first:
+
+    * remaining and reset (Confluent's ``X-RateLimit-*``): while the window runs low, requests
+      are spaced at the rate the server refills it, and wait for the reset once it is used up;
+    * remaining without a reset (Atlas's ``RateLimit-*``): while the window runs low, one request
+      at a time, so that at most one meets the 429 that then says how long to wait;
+    * nothing but a 429: everyone waits as told, then keeps to the pace the server allowed: the
+      limit over the wait it asked for or, with no limit header, the answers it accepted during
+      that span (when there were enough of them to tell).
+    """
+
+    def __init__(self, in_flight, sleep=time.sleep, clock=time.monotonic):
+        self.margin = max(1, in_flight) + 1  # requests that may be in flight at once, plus one
+        self.sleep = sleep
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.single_file = threading.Lock()
+        self.not_before = 0.0
+        self.next_slot = 0.0
+        self.window_interval = 0.0  # from remaining and reset, while the window runs low
+        self.learned_interval = 0.0  # from 429s, when no reset header gives the refill rate
+        self.low = False  # remaining is low and no header says when it refills
+        self.accepted = collections.deque(maxlen=1024)  # when recent answers other than 429 came
+
+    @property
+    def interval(self):
+        return max(self.window_interval, self.learned_interval)
+
+    @contextlib.contextmanager
+    def turn(self, single_file=True):
+        """Wait for this request's slot, and hold the only one while the window is low and unpaced.
+
+        A token request passes ``single_file=False``: the request holding the line may be the one
+        waiting for that token.
+        """
+        gate = self.single_file if single_file and self.low and not self.learned_interval else None
+        if gate is not None:
+            gate.acquire()
+        try:
+            with self.lock:
+                now = self.clock()
+                slot = max(now, self.not_before, self.next_slot)
+                self.next_slot = slot + self.interval
+            if slot > now:
+                self.sleep(slot - now)
+            yield
+        finally:
+            if gate is not None:
+                gate.release()
+
+    def observe(self, status, headers):
+        """Take in one answer's status and rate-limit headers."""
+        limit = _header_number(headers, *LIMIT_HEADERS)
+        remaining = _header_number(headers, *REMAINING_HEADERS)
+        reset = _header_number(headers, *RESET_HEADERS)
+        now = self.clock()
+        with self.lock:
+            if status != 429:
+                self.accepted.append(now)
+            if remaining is None:
+                return
+            if reset is None:
+                self.low = remaining <= self.margin
+                return
+            self.low = False
+            if remaining <= 0:
+                self.not_before = max(self.not_before, now + reset)
+            if limit and remaining <= self.margin:
+                # Spread a whole window's allowance over the time to the reset: the rate the
+                # server refills at, so requests in flight never run the window dry.
+                self.window_interval = reset / limit
+            else:
+                self.window_interval = 0.0
+                if not self.learned_interval:
+                    self.next_slot = 0.0
+
+    def rate_limited(self, headers, delay):
+        """A 429: every request waits ``delay``; without a reset header, learn the pace the server allows."""
+        now = self.clock()
+        with self.lock:
+            self.not_before = max(self.not_before, now + delay)
+            if _header_number(headers, *RESET_HEADERS) is not None:
+                return
+            span = parse_retry_after(headers.get('Retry-After')) or delay
+            limit = _header_number(headers, *LIMIT_HEADERS)
+            if limit:
+                allowed = limit
+            else:
+                allowed = sum(1 for stamp in self.accepted if stamp >= now - span)
+                if allowed < self.margin:
+                    # Too few to tell a limit from chance (or from our own pause): waiting is enough.
+                    return
+            # Never faster again: a later 429 says the pace so far was still too fast.
+            self.learned_interval = max(self.learned_interval, span / allowed)
 
 
 def _same_origin(url_a, url_b):
@@ -215,10 +319,7 @@ class Client:
             requests.packages.urllib3.disable_warnings()  # pylint: disable=no-member
         self.stats = {'requests': 0, 'retries': 0}
         self._lock = threading.Lock()
-        self._not_before = 0.0
-        self._next_slot = 0.0
-        self._interval = 0.0
-        self._margin = max(1, pool_size) + 1  # requests that may be in flight at once, plus one
+        self.pacer = Pacer(pool_size, sleep=sleep)
 
     def url(self, path):
         if path.startswith(('http://', 'https://')):
@@ -229,34 +330,6 @@ class Client:
                                detail='the API answered with a link to another origin (%s); refusing to follow it' % path)
             return path
         return self.base_url + path
-
-    def _pace(self):
-        """Wait for this request's slot: after a used-up window, and spaced out while little is left."""
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._not_before, self._next_slot)
-            self._next_slot = slot + self._interval
-        if slot > now:
-            self.sleep(slot - now)
-
-    def _observe(self, headers):
-        """Slow down from the rate-limit headers before the server has to answer 429."""
-        limit = _header_number(headers, 'X-RateLimit-Limit', 'RateLimit-Limit')
-        remaining = _header_number(headers, 'X-RateLimit-Remaining', 'RateLimit-Remaining')
-        reset = _header_number(headers, 'X-RateLimit-Reset', 'RateLimit-Reset')
-        if remaining is None or reset is None:
-            return
-        now = time.monotonic()
-        with self._lock:
-            if remaining <= 0:
-                self._not_before = max(self._not_before, now + reset)
-            if limit and remaining <= self._margin:
-                # Spread a whole window's allowance over the time to the reset: the rate the
-                # server refills at, so requests in flight never run the window dry.
-                self._interval = reset / limit
-            else:
-                self._interval = 0.0
-                self._next_slot = 0.0
 
     def _request_id(self, response, data=None):
         for name in REQUEST_ID_HEADERS:
@@ -307,12 +380,12 @@ class Client:
         refreshed = False
         while True:
             attempt += 1
-            self._pace()
             with self._lock:
                 self.stats['requests'] += 1
             try:
-                response = self.session.request(method, url, params=params, json=json, data=data, headers=headers,
-                                                auth=auth or self.auth, timeout=self.timeout, verify=self.verify)
+                with self.pacer.turn(single_file=auth is None):
+                    response = self.session.request(method, url, params=params, json=json, data=data, headers=headers,
+                                                    auth=auth or self.auth, timeout=self.timeout, verify=self.verify)
             except requests.exceptions.SSLError as exc:
                 raise ApiError(self.provider, operation, detail='TLS error talking to %s: %s'
                                % (self.base_url, _reason(exc)), hint=TLS_HINT)
@@ -334,8 +407,8 @@ class Client:
                 self._wait_retry(attempt, {})
                 continue
 
-            self._observe(response.headers)
             status = response.status_code
+            self.pacer.observe(status, response.headers)
             if status in expected:
                 data = self._parse(response)
                 return Reply(status, data, response.headers, self._request_id(response, data))
@@ -366,15 +439,10 @@ class Client:
         delay = retry_delay(attempt, headers, self.backoff_base, self.backoff_cap, rate_limited=rate_limited)
         with self._lock:
             self.stats['retries'] += 1
-            if rate_limited:
-                # The whole client waits, not just this request: other workers sending on would
-                # keep the window empty and the same request could lose the race every time.
-                told = parse_retry_after(headers.get('Retry-After'))
-                self._not_before = max(self._not_before, time.monotonic() + delay)
-                limit = _header_number(headers, 'X-RateLimit-Limit', 'RateLimit-Limit')
-                if told and limit and _header_number(headers, 'X-RateLimit-Reset', 'RateLimit-Reset') is None:
-                    # No reset header to pace by (Atlas): spread the limit over the wait the server asked for.
-                    self._interval = max(self._interval, told / limit)
+        if rate_limited:
+            # The whole client waits, not just this request: other workers sending on would
+            # keep the window empty and the same request could lose the race every time.
+            self.pacer.rate_limited(headers, delay)
         self.sleep(delay)
 
     def get_all(self, path, operation, items_of, next_of, params=None):
