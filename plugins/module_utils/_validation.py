@@ -42,7 +42,9 @@ def check_text(value, option, label, max_length=None, name_like=True, pattern=No
     if name_like:
         if value != value.strip():
             raise InputError('%s: %s %r has leading or trailing white space' % (label, option, value))
-        if any(unicodedata.category(ch) in ('Cc', 'Cf', 'Zl', 'Zp') for ch in value):
+        # isprintable() is a fast C check that clears almost every name; the per-character
+        # look-up only runs for the rare name it does not clear.
+        if not value.isprintable() and any(unicodedata.category(ch) in ('Cc', 'Cf', 'Zl', 'Zp') for ch in value):
             raise InputError('%s: %s %r contains control or invisible characters' % (label, option, value))
     if pattern is not None and not re.match(pattern, value):
         raise InputError('%s: %s %r is not %s' % (label, option, value, pattern_text or 'valid'))
