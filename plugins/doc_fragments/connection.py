@@ -36,7 +36,8 @@ options:
   parallelism:
     description:
       - How many write requests the module sends at the same time.
-      - Requests still slow down from the API's rate-limit headers, before the API has to refuse them.
+      - Requests still slow down from the API's rate-limit headers, before the API has to refuse them;
+        where the API sends none, they keep to the pace it allowed once it has answered C(429).
     type: int
     default: 8
 requirements:
