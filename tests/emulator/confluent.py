@@ -143,64 +143,72 @@ class ConfluentProvider(Provider):
 
     # -- objects ----------------------------------------------------------
 
-    def _new_id(self):
+    @staticmethod
+    def _new_id(prefix, table):
         alphabet = string.ascii_letters + string.digits
         while True:
-            mapping_id = "group-" + "".join(random.choices(alphabet, k=5))
-            if mapping_id not in self.mappings:
-                return mapping_id
+            new_id = prefix + "".join(random.choices(alphabet, k=5))
+            if new_id not in table:
+                return new_id
 
     def _store(self, fields, mapping_id=None, state="ENABLED"):
         now = utc_now()
-        record = {"id": mapping_id or self._new_id(), "display_name": fields["display_name"],
+        record = {"id": mapping_id or self._new_id("group-", self.mappings), "display_name": fields["display_name"],
                   "description": fields.get("description", ""), "filter": fields.get("filter", ""),
                   "state": state, "created_at": now, "updated_at": now, "seq": next(self.sequence)}
         self.mappings[record["id"]] = record
         return record
 
-    def _render(self, request, record):
+    def _envelope(self, request, record, kind, api_version, collection, crn_segment):
+        """The fields every Confluent IAM v2 object carries: version, kind, id and metadata."""
         return {
-            "api_version": API_VERSION,
-            "kind": "GroupMapping",
+            "api_version": api_version,
+            "kind": kind,
             "id": record["id"],
             "metadata": {
-                "self": request.url(MAPPINGS + "/" + record["id"]),
-                "resource_name": "crn://confluent.cloud/organization=%s/group-mapping=%s" % (self.options["org_id"], record["id"]),
+                "self": request.url(collection + "/" + record["id"]),
+                "resource_name": "crn://confluent.cloud/organization=%s/%s=%s" % (self.options["org_id"], crn_segment, record["id"]),
                 "created_at": record["created_at"],
                 "updated_at": record["updated_at"],
             },
-            "display_name": record["display_name"],
-            "description": record["description"],
-            "filter": record["filter"],
-            "principal": "User:" + record["id"],
-            "state": record["state"],
         }
 
-    def _find(self, request):
-        record = self.mappings.get(request.params["id"])
+    def _render(self, request, record):
+        return dict(self._envelope(request, record, "GroupMapping", API_VERSION, MAPPINGS, "group-mapping"),
+                    display_name=record["display_name"], description=record["description"], filter=record["filter"],
+                    principal="User:" + record["id"], state=record["state"])
+
+    def _find(self, request, table, what):
+        record = table.get(request.params["id"])
         if record is None:
-            raise self.fail(request, 404, "Group mapping '%s' was not found" % request.params["id"])
+            raise self.fail(request, 404, "%s '%s' was not found" % (what, request.params["id"]))
         return record
 
-    def _fields(self, request, create):
-        """The writable fields of a create or update body, validated like the service does."""
+    def _body(self, request, read_only, fields, required, invalid_status, invalid_code=None):
+        """A JSON object body with only known, writable, string properties; ``required`` ones present."""
         body = request.body
         if request.body_error or not isinstance(body, dict):
             raise self.fail(request, 400, "The request body must be a JSON object", code="invalid_json")
         for name in body:
-            if name in READ_ONLY:
+            if name in read_only:
                 raise self.fail(request, 400, "The property '/%s' is read-only and cannot be set" % name,
                                 code="invalid_field", pointer="/" + name)
-            if name not in FIELDS:
+            if name not in fields:
                 raise self.fail(request, 400, "Unknown property '/%s'" % name, code="invalid_field", pointer="/" + name)
-        for name in FIELDS:
+        for name in fields:
             if name not in body:
-                if create:
-                    raise self.fail(request, 422, "The property '/%s' is required" % name, pointer="/" + name)
+                if required:
+                    raise self.fail(request, invalid_status, "The property '/%s' is required" % name,
+                                    code=invalid_code, pointer="/" + name)
                 continue
             if not isinstance(body[name], str):
-                raise self.fail(request, 422, "The property '/%s' of type %s did not match the following type: string"
-                                % (name, type(body[name]).__name__), pointer="/" + name)
+                raise self.fail(request, invalid_status, "The property '/%s' of type %s did not match the following "
+                                "type: string" % (name, type(body[name]).__name__), code=invalid_code, pointer="/" + name)
+        return body
+
+    def _fields(self, request, create):
+        """The writable fields of a create or update body, validated like the service does."""
+        body = self._body(request, READ_ONLY, FIELDS, required=create, invalid_status=422)
         for name in ("display_name", "filter"):
             if name in body and not body[name].strip():
                 raise self.fail(request, 422, "The property '/%s' must not be empty" % name, pointer="/" + name)
@@ -209,61 +217,22 @@ class ConfluentProvider(Provider):
                             pointer="/filter")
         return body
 
-    def _new_binding_id(self):
-        alphabet = string.ascii_letters + string.digits
-        while True:
-            binding_id = "rb-" + "".join(random.choices(alphabet, k=5))
-            if binding_id not in self.bindings:
-                return binding_id
-
     def _store_binding(self, fields, binding_id=None):
         now = utc_now()
-        record = {"id": binding_id or self._new_binding_id(), "principal": fields["principal"],
+        record = {"id": binding_id or self._new_id("rb-", self.bindings), "principal": fields["principal"],
                   "role_name": fields["role_name"], "crn_pattern": fields["crn_pattern"],
                   "created_at": now, "updated_at": now, "seq": next(self.sequence)}
         self.bindings[record["id"]] = record
         return record
 
     def _render_binding(self, request, record):
-        return {
-            "api_version": BINDINGS_API_VERSION,
-            "kind": "RoleBinding",
-            "id": record["id"],
-            "metadata": {
-                "self": request.url(BINDINGS + "/" + record["id"]),
-                "resource_name": "crn://confluent.cloud/organization=%s/role-binding=%s" % (self.options["org_id"], record["id"]),
-                "created_at": record["created_at"],
-                "updated_at": record["updated_at"],
-            },
-            "principal": record["principal"],
-            "role_name": record["role_name"],
-            "crn_pattern": record["crn_pattern"],
-        }
-
-    def _find_binding(self, request):
-        record = self.bindings.get(request.params["id"])
-        if record is None:
-            raise self.fail(request, 404, "Role binding '%s' was not found" % request.params["id"])
-        return record
+        return dict(self._envelope(request, record, "RoleBinding", BINDINGS_API_VERSION, BINDINGS, "role-binding"),
+                    principal=record["principal"], role_name=record["role_name"], crn_pattern=record["crn_pattern"])
 
     def _binding_fields(self, request):
         """A create body, validated as the spec says: every problem is a 400 (the spec lists no 422 here)."""
-        body = request.body
-        if request.body_error or not isinstance(body, dict):
-            raise self.fail(request, 400, "The request body must be a JSON object", code="invalid_json")
-        for name in body:
-            if name in BINDING_READ_ONLY:
-                raise self.fail(request, 400, "The property '/%s' is read-only and cannot be set" % name,
-                                code="invalid_field", pointer="/" + name)
-            if name not in BINDING_FIELDS:
-                raise self.fail(request, 400, "Unknown property '/%s'" % name, code="invalid_field", pointer="/" + name)
-        for name in BINDING_FIELDS:
-            if name not in body:
-                raise self.fail(request, 400, "The property '/%s' is required" % name, code="invalid_field",
-                                pointer="/" + name)
-            if not isinstance(body[name], str):
-                raise self.fail(request, 400, "The property '/%s' of type %s did not match the following type: string"
-                                % (name, type(body[name]).__name__), code="invalid_field", pointer="/" + name)
+        body = self._body(request, BINDING_READ_ONLY, BINDING_FIELDS, required=True, invalid_status=400,
+                          invalid_code="invalid_field")
         if not PRINCIPAL_PATTERN.fullmatch(body["principal"]):
             raise self.fail(request, 400, "The property '/principal' must match (^User:.+$)|(^Group:.+$), not %r"
                             % body["principal"], code="invalid_field", pointer="/principal")
@@ -320,10 +289,10 @@ class ConfluentProvider(Provider):
         return Response(201, self._render(request, record), {"Location": request.url(MAPPINGS + "/" + record["id"])})
 
     def get_mapping(self, request):
-        return Response(200, self._render(request, self._find(request)))
+        return Response(200, self._render(request, self._find(request, self.mappings, "Group mapping")))
 
     def update_mapping(self, request):
-        record = self._find(request)
+        record = self._find(request, self.mappings, "Group mapping")
         fields = self._fields(request, create=False)
         if any(record[name] != value for name, value in fields.items()):
             record.update(fields)
@@ -333,7 +302,7 @@ class ConfluentProvider(Provider):
     def delete_mapping(self, request):
         # Like the real service, the mapping's role bindings stay (dangling on User:<id>):
         # a client deletes them first.
-        del self.mappings[self._find(request)["id"]]
+        del self.mappings[self._find(request, self.mappings, "Group mapping")["id"]]
         return Response(204)
 
     def list_bindings(self, request):
@@ -379,11 +348,11 @@ class ConfluentProvider(Provider):
         return Response(201, self._render_binding(request, record), {"Location": request.url(BINDINGS + "/" + record["id"])})
 
     def get_binding(self, request):
-        return Response(200, self._render_binding(request, self._find_binding(request)))
+        return Response(200, self._render_binding(request, self._find(request, self.bindings, "Role binding")))
 
     def delete_binding(self, request):
         # The spec answers 200 with the deleted binding.
-        record = self.bindings.pop(self._find_binding(request)["id"])
+        record = self.bindings.pop(self._find(request, self.bindings, "Role binding")["id"])
         return Response(200, self._render_binding(request, record))
 
     # -- control ----------------------------------------------------------
