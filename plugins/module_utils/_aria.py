@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from urllib.parse import quote
 
-from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
+from ansible_collections.sso.mappings.plugins.module_utils._errors import InputError
 from ansible_collections.sso.mappings.plugins.module_utils._module import Connection, CredentialMethod, MappingModule
 from ansible_collections.sso.mappings.plugins.module_utils._reconcile import MappingApi
 from ansible_collections.sso.mappings.plugins.module_utils._validation import check_text, where_label
@@ -252,21 +252,14 @@ class AriaGroupMappings(MappingApi):
         return body
 
     def _answer(self, reply, desired, operation):
-        if isinstance(reply.data, dict) and reply.data.get('vmid'):
-            return self.normalise(reply.data)
         # 200 or 204 without a body: read the group again.
-        found = self._find(desired)
-        if found is None:
-            raise ApiError(self.provider, operation, status=reply.status, request_id=reply.request_id,
-                           detail='the API accepted the request but the group cannot be found afterwards')
-        return found
+        answered = self.normalise(reply.data) if isinstance(reply.data, dict) and reply.data.get('vmid') else None
+        return self.written(reply, operation, answered, lambda: self._find(desired))
 
     def create(self, desired):
         operation = 'create group %s' % self.key(desired)
         reply = self.client.request('POST', GROUPS, operation, json=self.body(self.predict(desired)),
                                     expected=(200, 201), landed=lambda: self._find(desired))
-        if reply.recovered:
-            return reply.data
         return self._answer(reply, desired, operation)
 
     def update(self, current, desired, changed):

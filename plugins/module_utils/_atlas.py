@@ -247,11 +247,8 @@ class AtlasRoleMappings(MappingApi):
         reply = self.client.request('POST', self.path, operation, json=api_body(desired),
                                     headers=self._write_headers(), expected=(200, 201),
                                     landed=lambda: self._find(desired['external_group_name']))
-        if reply.recovered:
-            return reply.data
-        if isinstance(reply.data, dict) and reply.data.get('id'):
-            return normalise(reply.data)
-        return self._find(desired['external_group_name']) or self.predict(desired)
+        answered = normalise(reply.data) if isinstance(reply.data, dict) and reply.data.get('id') else None
+        return self.written(reply, operation, answered, lambda: self._find(desired['external_group_name']))
 
     def _find(self, name):
         for mapping in self.list_current():

@@ -248,16 +248,11 @@ class ConfluentGroupMappings(MappingApi):
         operation = 'create group mapping %r' % desired['display_name']
         reply = self.client.request('POST', PATH, operation, json=body, expected=(200, 201),
                                     landed=lambda: self._find_created(desired))
-        if reply.recovered:
-            created = reply.data
-        elif isinstance(reply.data, dict) and reply.data.get('id'):
+        answered = None
+        if not reply.recovered and isinstance(reply.data, dict) and reply.data.get('id'):
             self.org_crn = self.org_crn or org_crn(reply.data)
-            created = normalise(reply.data)
-        else:
-            created = self._find_created(desired)
-            if created is None:
-                raise ApiError(self.provider, operation, status=reply.status, request_id=reply.request_id,
-                               detail='the API accepted the request but the new group mapping cannot be found')
+            answered = normalise(reply.data)
+        created = self.written(reply, operation, answered, lambda: self._find_created(desired))
         if 'role_bindings' in desired:
             # A new mapping gets its bindings in the same run.
             try:

@@ -84,6 +84,20 @@ class MappingApi:
         after.update((k, v) for k, v in desired.items() if k != 'state')
         return after
 
+    def written(self, reply, operation, answered, find):
+        """What a create or update left behind: ``answered`` (the normalised object the API sent
+        back, or None when it sent none), else what ``find()`` reads again. A write the API accepted
+        but that cannot be found afterwards is an error, never a guess."""
+        if reply.recovered:
+            return reply.data  # the answer was lost and the client's landed check found the object
+        if answered is not None:
+            return answered
+        found = find()
+        if found is None:
+            raise ApiError(self.provider, operation, status=reply.status, request_id=reply.request_id,
+                           detail='the API accepted the request but the %s cannot be found afterwards' % self.resource)
+        return found
+
     def check_create(self, desired):
         """Raise InputError when ``desired`` cannot be created (checked before any write)."""
 

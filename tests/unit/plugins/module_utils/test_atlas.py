@@ -190,6 +190,15 @@ def test_a_lost_create_answer_is_looked_up_instead_of_resent(scripted):
     assert [r.method for r in transport.sent] == ['POST', 'GET']
 
 
+def test_a_create_answered_without_the_mapping_reads_it_again_or_fails(scripted):
+    api, transport = api_with([(200, None), (200, {'results': [RAW], 'links': []})], scripted)
+    assert api.create({'external_group_name': 'eng', 'role_assignments': NORMALISED['role_assignments']}) == NORMALISED
+    assert [r.method for r in transport.sent] == ['POST', 'GET']
+    api, _transport = api_with([(200, None), (200, {'results': [], 'links': []})], scripted)
+    with pytest.raises(ApiError, match='role mapping cannot be found afterwards'):
+        api.create({'external_group_name': 'eng', 'role_assignments': NORMALISED['role_assignments']})
+
+
 def test_update_puts_the_whole_mapping(scripted):
     wanted = [{'role': 'GROUP_READ_ONLY', 'project_id': OTHER_PROJECT}, {'role': 'ORG_MEMBER', 'org_id': ORG}]
     answer = dict(RAW, roleAssignments=[{'role': 'ORG_MEMBER', 'orgId': ORG}, {'role': 'GROUP_READ_ONLY', 'groupId': OTHER_PROJECT}])
