@@ -118,8 +118,9 @@ class Confluent(Provider):
     one_fields = ("display_name", "filter", "description")
     label_field = "display_name"
     page_size = 100
-    # Deleting a mapping deletes its role bindings first, so a purge also lists the bindings (one page here).
-    purge_extra_reads = 1
+    # Deleting a mapping deletes its role bindings first, so a purge also lists the bindings: on the
+    # organization and on every scope below it (one page each here).
+    purge_extra_reads = 2
 
     def connection(self):
         return {"base_url": self.emulator.https, "api_key": "EMULATOR-KEY", "api_secret": "emulator-secret",
@@ -240,11 +241,11 @@ class Aria(Provider):
     one_module = "sso.mappings.aria_group_mapping"
     one_fields = ("display_name", "domain", "mapped_roles")
     label_field = "display_name"
-    roles = (["Content Developer"], ["LCM Cloud Admin", "Locker Admin"], ["Content Release Manager"])
+    roles = (["Content Developer"], ["LCM Cloud Admin", "Certificate Administrator"], ["Content Release Manager"])
     vmids = {"LCM Admin": "b5e27e25-f4c7-4996-8622-663dc205ef4f", "LCM Cloud Admin": "cbadd457-f8a8-4666-8905-783876ecad41",
              "Content Release Manager": "9ea1033c-cf01-4fdd-9975-ce0b1e2763f7",
              "Content Developer": "2e23702a-acbf-4970-af71-b58f3ac013ac",
-             "Locker Admin": "9c725547-ca9b-4b2a-9fe9-da9c4a7c122c"}
+             "Certificate Administrator": "8e1e08eb-014f-43f6-b9ff-e66053b57bca"}
 
     def connection(self):
         return {"base_url": self.emulator.https, "username": "admin@local", "password": "emulator-password",

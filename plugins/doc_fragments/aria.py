@@ -36,6 +36,10 @@ options:
     type: bool
     default: true
 notes:
-  - Aria Suite Lifecycle was formerly vRealize Suite Lifecycle Manager; the same C(/lcm/authzn) API serves both.
-  - Role names are those that C(GET /lcm/authzn/api/v2/roles/external) lists, read once per run.
+  - The C(/lcm/authzn) API these modules use is served by VMware Aria Suite Lifecycle 8.x (formerly vRealize Suite
+    Lifecycle Manager) and by VMware Cloud Foundation 9.0 "VCF Operations fleet management", as the appliance is
+    named there. VCF 9.1 replaces it with a Fleet Lifecycle service that has another API.
+  - Role names are those that C(GET /lcm/authzn/api/v2/roles/external) lists, read once per run. Aria Suite Lifecycle
+    8.x documents V(LCM Cloud Admin), V(Content Developer), V(Content Release Manager) and V(Certificate Administrator);
+    since 8.2 V(LCM Cloud Admin) replaces V(LCM Admin), and VMware Cloud Foundation adds V(VCF Role).
 '''

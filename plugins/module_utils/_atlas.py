@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.sso.mappings.plugins.module_utils._client import BearerAuth, ClientCredentialsAuth
@@ -25,6 +27,20 @@ except ImportError:  # pragma: no cover - reported by the module
 
 TOKEN_PATH = '/api/oauth/token'
 HEX_ID = r'^[0-9a-fA-F]{24}$'
+# The roles a role mapping may grant: the enum MongoDB's Atlas Kubernetes operator checks a
+# federated-auth role assignment against (the Admin API's postAuthRoleGrants agrees on the ORG_
+# ones). Atlas adds roles over time; this is the one place to add them.
+ORG_ROLES = (
+    'ORG_BILLING_ADMIN', 'ORG_BILLING_READ_ONLY', 'ORG_GROUP_CREATOR', 'ORG_MEMBER', 'ORG_OWNER', 'ORG_READ_ONLY',
+    'ORG_STREAM_PROCESSING_ADMIN', 'ORG_TEAM_MEMBERS_ADMIN',
+)
+PROJECT_ROLES = (
+    'GROUP_AUTOMATION_ADMIN', 'GROUP_BACKUP_ADMIN', 'GROUP_BACKUP_MANAGER', 'GROUP_BILLING_ADMIN',
+    'GROUP_CHARTS_ADMIN', 'GROUP_CLUSTER_MANAGER', 'GROUP_DATABASE_ACCESS_ADMIN', 'GROUP_DATA_ACCESS_ADMIN',
+    'GROUP_DATA_ACCESS_READ_ONLY', 'GROUP_DATA_ACCESS_READ_WRITE', 'GROUP_MONITORING_ADMIN',
+    'GROUP_OBSERVABILITY_VIEWER', 'GROUP_OWNER', 'GROUP_READ_ONLY', 'GROUP_SEARCH_INDEX_EDITOR',
+    'GROUP_STREAM_PROCESSING_OWNER', 'GROUP_USER_ADMIN',
+)
 GROUP_NAME_MAX_LENGTH = 200
 API_VERSION = r'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
 
@@ -90,7 +106,11 @@ INFO_FILTERS = {
 
 
 def normalise_assignment(raw):
-    assignment = {'role': raw.get('role')}
+    # Atlas can answer an assignment without a role: it is shown as it is, and since every
+    # desired assignment has a role it never equals one, so the mapping is updated.
+    assignment = {}
+    if raw.get('role'):
+        assignment['role'] = raw['role']
     if raw.get('orgId'):
         assignment['org_id'] = raw['orgId']
     if raw.get('groupId'):
@@ -99,7 +119,7 @@ def normalise_assignment(raw):
 
 
 def assignment_key(assignment):
-    return (assignment.get('org_id', ''), assignment.get('project_id', ''), assignment.get('role', ''))
+    return (assignment.get('org_id') or '', assignment.get('project_id') or '', assignment.get('role') or '')
 
 
 def sort_assignments(assignments):
@@ -199,18 +219,17 @@ class AtlasRoleMappings(MappingApi):
             raise InputError('%s: give org_id or project_id, not both' % label)
         result = []
         for role in roles:
-            role = check_text(role, 'role', label, max_length=100, pattern=r'^[A-Za-z0-9_]+$',
-                              pattern_text='a role name (letters, digits and underscores)')
-            if role.startswith('ORG_'):
+            role = check_role(role, label)
+            if role in ORG_ROLES:
                 if project_id:
                     raise InputError('%s: %s is an organization role and cannot take a project_id' % (label, role))
                 result.append({'role': role, 'org_id': org_id or self.org_id})
             else:
-                if org_id and role.startswith('GROUP_'):
+                if org_id:
                     raise InputError('%s: %s is a project role and needs a project_id, not an org_id' % (label, role))
-                if not (org_id or project_id):
-                    raise InputError('%s: %s is not an organization role, so it needs a project_id' % (label, role))
-                result.append(dict({'role': role}, **({'org_id': org_id} if org_id else {'project_id': project_id})))
+                if not project_id:
+                    raise InputError('%s: %s is a project role, so it needs a project_id' % (label, role))
+                result.append({'role': role, 'project_id': project_id})
         return result
 
     def key(self, item):
@@ -243,12 +262,25 @@ class AtlasRoleMappings(MappingApi):
         return {'Content-Type': self.media_type, 'Accept': self.media_type}
 
     def create(self, desired):
-        operation = 'create role mapping %r' % desired['external_group_name']
-        reply = self.client.request('POST', self.path, operation, json=api_body(desired),
-                                    headers=self._write_headers(), expected=(200, 201),
-                                    landed=lambda: self._find(desired['external_group_name']))
+        name = desired['external_group_name']
+        operation = 'create role mapping %r' % name
+        try:
+            reply = self.client.request('POST', self.path, operation, json=api_body(desired),
+                                        headers=self._write_headers(), expected=(200, 201),
+                                        landed=lambda: self._find(name))
+        except ApiError as error:
+            # Atlas answers 400 DUPLICATE_ROLE_MAPPING (409 accepted too) when the name is taken:
+            # someone made the mapping after this run read the list.
+            if error.code == 'DUPLICATE_ROLE_MAPPING':
+                try:
+                    existing = self._find(name)
+                except ApiError:
+                    existing = None  # the original failure is what to report
+                error.add_hint('A role mapping for %r exists already%s; it was made after this run read the list: '
+                               'run the task again to update it.' % (name, ' (id %s)' % existing['id'] if existing else ''))
+            raise
         answered = normalise(reply.data) if isinstance(reply.data, dict) and reply.data.get('id') else None
-        return self.written(reply, operation, answered, lambda: self._find(desired['external_group_name']))
+        return self.written(reply, operation, answered, lambda: self._find(name))
 
     def _find(self, name):
         for mapping in self.list_current():
@@ -269,6 +301,17 @@ class AtlasRoleMappings(MappingApi):
         operation = 'delete role mapping %r (%s)' % (current.get('external_group_name'), current['id'])
         self.client.request('DELETE', '%s/%s' % (self.path, current['id']), operation,
                             expected=(200, 202, 204, 404))
+
+
+def check_role(role, label):
+    """A role Atlas accepts in a role mapping; a typo fails here rather than as the API's error."""
+    role = check_text(role, 'role', label, max_length=100)
+    if role in ORG_ROLES or role in PROJECT_ROLES:
+        return role
+    close = difflib.get_close_matches(role.upper(), ORG_ROLES + PROJECT_ROLES, n=1)
+    raise InputError('%s: unknown role %r%s; Atlas role mappings accept the organization roles %s and the '
+                     'project roles %s' % (label, role, ' (did you mean %s?)' % close[0] if close else '',
+                                           ', '.join(ORG_ROLES), ', '.join(PROJECT_ROLES)))
 
 
 def _hex_id(value, option, label):

@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlparse
 
 from ansible_collections.sso.mappings.plugins.module_utils._client import BearerAuth
+from ansible_collections.sso.mappings.plugins.module_utils._confluent_role_bindings import (
+    RoleBindings, items_of, next_page, same_bindings, sort_bindings, within)
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
 from ansible_collections.sso.mappings.plugins.module_utils._module import Connection, CredentialMethod, MappingModule
 from ansible_collections.sso.mappings.plugins.module_utils._reconcile import MappingApi
@@ -25,11 +26,7 @@ except ImportError:  # pragma: no cover - reported by the module
     HTTPBasicAuth = None
 
 PATH = '/iam/v2/sso/group-mappings'
-ROLE_BINDINGS = '/iam/v2/role-bindings'
-PAGE_SIZE = 100  # the largest page the API allows (both lists)
-# Up to this many principals, bindings are read per principal; beyond, the whole organization at once.
-PER_PRINCIPAL_READS = 10
-FILTER_MAX_LENGTH = 300
+PAGE_SIZE = 100  # the largest page the API allows
 EDITABLE_FIELDS = ('display_name', 'description', 'filter')
 
 CONNECTION = Connection(
@@ -76,19 +73,6 @@ def org_crn(raw):
     return head if sep and head.startswith('crn://') else None
 
 
-def binding_principal(mapping):
-    """The principal that a mapping's role bindings name: its ``principal``, else ``User:<id>``.
-
-    The API's answer to a create need not carry ``principal`` (the spec does not require it there).
-    """
-    return mapping.get('principal') or ('User:%s' % mapping['id'] if mapping.get('id') else None)
-
-
-def sort_bindings(bindings):
-    unique = dict(((b['role_name'], b['crn_pattern']), b) for b in bindings)
-    return [unique[k] for k in sorted(unique)]
-
-
 def normalise(raw):
     """A group mapping as the API sends it -> the returned shape (``state`` becomes ``status``)."""
     mapping = {
@@ -106,13 +90,13 @@ class ConfluentGroupMappings(MappingApi):
     provider = 'Confluent'
     resource = 'group mapping'
     duplicate_hint = 'Confluent allows one display name on several mappings: name the one you mean by its id'
+    # Bindings cost requests of their own: they are read only for the mappings a run shows or changes them for.
+    detail_fields = ('role_bindings',)
 
     def __init__(self, module, client):
         super().__init__(module, client)
         self.known_ids = set()
-        self.org_crn = None
-        self.binding_ids = {}  # (principal, role_name, crn_pattern) -> role binding id
-        self.bindings_created = 0
+        self.bindings = RoleBindings(client)
         self.bindings_wait = (module.params.get('role_bindings_wait') or 0) if module is not None else 0
         if self.bindings_wait < 0:
             raise InputError('Confluent: role_bindings_wait must be 0 or more seconds, got %d' % self.bindings_wait)
@@ -129,8 +113,8 @@ class ConfluentGroupMappings(MappingApi):
             raise InputError('%s: one of id or display_name is required' % label)
         if desired['state'] == 'present':
             if item.get('filter') is not None:
-                desired['filter'] = check_text(item['filter'], 'filter', label, max_length=FILTER_MAX_LENGTH,
-                                               name_like=False)
+                # No length limit here: it is the tenant's, and the API says when a filter is too long.
+                desired['filter'] = check_text(item['filter'], 'filter', label, name_like=False)
             if item.get('description') is not None:
                 if not isinstance(item['description'], str):
                     raise InputError('%s: description must be a string' % label)
@@ -165,67 +149,33 @@ class ConfluentGroupMappings(MappingApi):
     def list_current(self, desired=None, purge=False):
         mappings = self._read_all()
         self.known_ids = set(m['id'] for m in mappings if m.get('id'))
-        # Bindings cost extra requests: read them only where this run can show or change them.
-        if desired is None or purge:
-            wanted = mappings
-        else:
-            names = set()
-            for item in desired:
-                if 'role_bindings' in item or item.get('state') == 'absent':
-                    names.update(((k, item[k]) for k in ('id', 'display_name') if k in item))
-            wanted = [m for m in mappings if ('id', m.get('id')) in names or ('display_name', m.get('display_name')) in names]
-        if wanted:
-            self._attach_bindings(wanted)
         return mappings
 
+    def read_details(self, mappings):
+        self.bindings.attach(mappings)
+
     def _read_all(self):
-        raw = self.client.get_all(PATH, 'list group mappings', _items, _next_page(PATH), params={'page_size': PAGE_SIZE})
+        raw = self.client.get_all(PATH, 'list group mappings', items_of, next_page(PATH), params={'page_size': PAGE_SIZE})
         for item in raw:
-            self.org_crn = self.org_crn or org_crn(item)
+            self.bindings.org_crn = self.bindings.org_crn or org_crn(item)
         return [normalise(item) for item in raw]
-
-    def _read_bindings(self, principal=None):
-        params = {'crn_pattern': self.org_crn, 'page_size': PAGE_SIZE}
-        if principal:
-            params['principal'] = principal
-        raw = self.client.get_all(ROLE_BINDINGS, 'list role bindings of %s' % (principal or 'the organization'),
-                                  _items, _next_page(ROLE_BINDINGS), params=params)
-        for binding in raw:
-            self.binding_ids[(binding.get('principal'), binding.get('role_name'), binding.get('crn_pattern'))] = binding.get('id')
-        return raw
-
-    def _attach_bindings(self, mappings):
-        if self.org_crn is None:
-            raise ApiError(self.provider, 'list role bindings', detail='the group mappings carry no organization CRN '
-                           '(metadata.resource_name), so their role bindings cannot be listed')
-        principals = [binding_principal(m) for m in mappings if binding_principal(m)]
-        if len(principals) <= PER_PRINCIPAL_READS:
-            raw = [b for principal in principals for b in self._read_bindings(principal)]
-        else:
-            raw = self._read_bindings()
-        by_principal = {}
-        for binding in raw:
-            by_principal.setdefault(binding.get('principal'), []).append(
-                {'role_name': binding.get('role_name'), 'crn_pattern': binding.get('crn_pattern')})
-        for mapping in mappings:
-            mapping['role_bindings'] = sort_bindings(by_principal.get(binding_principal(mapping), []))
 
     def _check_bindings_scope(self, desired):
         """A binding outside the organization would never be read back, so every run would add it again."""
-        if self.org_crn is None:
+        org = self.bindings.org_crn
+        if org is None:
             return
         for binding in desired.get('role_bindings') or []:
-            pattern = binding['crn_pattern']
-            if pattern != self.org_crn and not pattern.startswith(self.org_crn + '/'):
+            if not within(binding['crn_pattern'], org):
                 raise InputError('%s: role binding %s on %s is outside this organization (%s); check the '
                                  'organization id in crn_pattern' % (where_label(self.provider, None, self.key(desired)),
-                                                                     binding['role_name'], pattern, self.org_crn))
+                                                                     binding['role_name'], binding['crn_pattern'], org))
 
     def compare(self, desired, current):
         self._check_bindings_scope(desired)
         changed = dict((field, desired[field]) for field in EDITABLE_FIELDS
                        if field in desired and desired[field] != current.get(field, ''))
-        if 'role_bindings' in desired and desired['role_bindings'] != current.get('role_bindings', []):
+        if 'role_bindings' in desired and not same_bindings(desired['role_bindings'], current.get('role_bindings', [])):
             changed['role_bindings'] = desired['role_bindings']
         return changed
 
@@ -250,13 +200,13 @@ class ConfluentGroupMappings(MappingApi):
                                     landed=lambda: self._find_created(desired))
         answered = None
         if not reply.recovered and isinstance(reply.data, dict) and reply.data.get('id'):
-            self.org_crn = self.org_crn or org_crn(reply.data)
+            self.bindings.org_crn = self.bindings.org_crn or org_crn(reply.data)
             answered = normalise(reply.data)
         created = self.written(reply, operation, answered, lambda: self._find_created(desired))
         if 'role_bindings' in desired:
             # A new mapping gets its bindings in the same run.
             try:
-                self._sync_bindings(created, [], desired['role_bindings'])
+                self.bindings.sync(created, [], desired['role_bindings'])
             except ApiError as error:
                 error.partial = created  # the mapping exists; its bindings are incomplete
                 raise
@@ -282,7 +232,7 @@ class ConfluentGroupMappings(MappingApi):
                                                         if 'role_bindings' in result else {}))
         if 'role_bindings' in changed:
             try:
-                self._sync_bindings(current, current.get('role_bindings', []), changed['role_bindings'])
+                self.bindings.sync(current, current.get('role_bindings', []), changed['role_bindings'])
             except ApiError as error:
                 if fields:
                     error.partial = dict(result, role_bindings=current.get('role_bindings', []))
@@ -291,58 +241,15 @@ class ConfluentGroupMappings(MappingApi):
 
     def delete(self, current):
         # Bindings first: a binding left behind would grant its role to whoever gets the principal next.
-        self._sync_bindings(current, current.get('role_bindings', []), [])
+        self.bindings.sync(current, current.get('role_bindings', []), [])
         operation = 'delete group mapping %r (%s)' % (current.get('display_name'), current['id'])
         # A mapping already gone is what we wanted: 404 is success here.
         self.client.request('DELETE', '%s/%s' % (PATH, current['id']), operation, expected=(200, 202, 204, 404))
 
-    def _sync_bindings(self, mapping, have, want):
-        """Bindings cannot be updated: delete those not wanted, then create the missing ones."""
-        principal = binding_principal(mapping)
-        have_keys = set((b['role_name'], b['crn_pattern']) for b in have)
-        want_keys = set((b['role_name'], b['crn_pattern']) for b in want)
-        for role_name, crn_pattern in sorted(have_keys - want_keys):
-            binding_id = self.binding_ids.get((principal, role_name, crn_pattern))
-            if binding_id:
-                self.client.request('DELETE', '%s/%s' % (ROLE_BINDINGS, binding_id),
-                                    'delete role binding %s on %s of %s' % (role_name, crn_pattern, principal),
-                                    expected=(200, 202, 204, 404))
-        for role_name, crn_pattern in sorted(want_keys - have_keys):
-            body = {'principal': principal, 'role_name': role_name, 'crn_pattern': crn_pattern}
-            self.client.request('POST', ROLE_BINDINGS, 'create role binding %s on %s for %s'
-                                % (role_name, crn_pattern, principal), json=body,
-                                # 409: an identical binding exists already, which is what we want.
-                                expected=(200, 201, 409), landed=lambda b=body: self._binding_landed(b))
-            self.bindings_created += 1
-
-    def _binding_landed(self, body):
-        params = {'crn_pattern': body['crn_pattern'], 'principal': body['principal'], 'role_name': body['role_name'],
-                  'page_size': PAGE_SIZE}
-        raw = self.client.get_all(ROLE_BINDINGS, 'list role bindings of %s' % body['principal'], _items,
-                                  _next_page(ROLE_BINDINGS), params=params)
-        return next((b for b in raw if b.get('crn_pattern') == body['crn_pattern']), None)
-
     def after_apply(self):
         """Bindings take a while to take effect at Confluent: wait, when asked, once per run."""
-        if self.bindings_created and self.bindings_wait > 0:
+        if self.bindings.created and self.bindings_wait > 0:
             time.sleep(self.bindings_wait)
-
-
-def _items(data):
-    if not isinstance(data, dict):
-        return []
-    return [item for item in data.get('data') or [] if isinstance(item, dict)]
-
-
-def _next_page(path):
-    """Follow ``metadata.next`` by its page token, so an odd path in the link cannot mislead us."""
-    def next_of(data, params):
-        link = ((data or {}).get('metadata') or {}).get('next') if isinstance(data, dict) else None
-        token = parse_qs(urlparse(link).query).get('page_token') if link else None
-        if not token:
-            return None
-        return path, dict(params or {}, page_token=token[0])
-    return next_of
 
 
 MODULE = MappingModule(CONNECTION, ConfluentGroupMappings, MAPPING_OPTIONS, INFO_FILTERS,

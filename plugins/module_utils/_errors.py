@@ -49,6 +49,11 @@ class ApiError(MappingError):
         self.partial = None
         super().__init__(self._compose())
 
+    def add_hint(self, hint):
+        """Say more about what the failure means, once the caller knows it."""
+        self.hint = ' '.join(h for h in (self.hint, hint) if h)
+        self.message = self._compose()
+
     def _compose(self):
         parts = ['%s: %s failed' % (self.provider, self.operation)]
         if self.status is not None:

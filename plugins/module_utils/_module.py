@@ -201,6 +201,8 @@ class MappingModule:
         result.pop('mappings')
         change = changes[0]
         result['mapping'] = change.result if change.result is not None else change.after(api)
+        # One mapping's diff is the mapping itself, as other collections show one object.
+        result['diff'] = {'before': change.before(), 'after': change.after(api)}
         self._exit(module, result)
 
     def run_set(self):
@@ -225,6 +227,7 @@ class MappingModule:
             filters = dict((k, module.params[k]) for k in self.info_filters if module.params.get(k) not in (None, ''))
             mappings = [m for m in mappings if api.matches_filters(m, filters)]
             mappings.sort(key=api.key)
+            api.read_details(mappings)
         except MappingError as error:
             module.fail_json(msg=str(error), **_error_fields(error))
         module.exit_json(changed=False, mappings=mappings)

@@ -74,6 +74,13 @@ class MappingApi:
         """
         raise NotImplementedError
 
+    # Fields the list does not carry and that cost requests of their own (Confluent's role bindings).
+    detail_fields = ()
+
+    def read_details(self, mappings):
+        """Add the ``detail_fields`` to these current mappings: those the run shows, compares on a detail
+        field or deletes. Called once, after the plan has matched the desired items to the current set."""
+
     def compare(self, desired, current):
         """The fields of ``desired`` that differ from ``current``: ``{field: desired value}``."""
         raise NotImplementedError
@@ -160,7 +167,7 @@ def plan(api, desired_items, current_items, purge=False):
         for identity in api.identities(current):
             index.setdefault(identity, []).append(current)
 
-    changes = []
+    matched = []
     claimed = set()
     for desired in desired_items:
         identity = api.identity(desired)
@@ -177,6 +184,18 @@ def plan(api, desired_items, current_items, purge=False):
                 raise InputError('%s: two items of mappings refer to the same existing %s (%s)'
                                  % (api.provider, api.resource, key))
             claimed.add(id(current))
+        matched.append((key, desired, current))
+    purged = [current for current in current_items if id(current) not in claimed] if purge else []
+
+    # Details cost requests: read them only for the mappings this plan compares on them or deletes.
+    if api.detail_fields:
+        needed = [current for _key, desired, current in matched if current is not None
+                  and (desired.get('state') == 'absent' or any(f in desired for f in api.detail_fields))]
+        if needed or purged:
+            api.read_details(needed + purged)
+
+    changes = []
+    for key, desired, current in matched:
         if desired.get('state') == 'absent':
             changes.append(Change(DELETE if current else UNCHANGED, key, desired, current))
         elif current is None:
@@ -185,11 +204,7 @@ def plan(api, desired_items, current_items, purge=False):
         else:
             changed = api.compare(desired, current)
             changes.append(Change(UPDATE if changed else UNCHANGED, key, desired, current, changed))
-
-    if purge:
-        for current in current_items:
-            if id(current) not in claimed:
-                changes.append(Change(DELETE, api.key(current), None, current))
+    changes.extend(Change(DELETE, api.key(current), None, current) for current in purged)
     return changes
 
 

@@ -29,7 +29,7 @@ options:
     required: true
   mapped_roles:
     description:
-      - The roles the group's members get, by name as the appliance lists them (for example V(LCM Admin))
+      - The roles the group's members get, by name as the appliance lists them (for example V(LCM Cloud Admin))
         or by role vmid.
       - An unknown name fails before any write and lists the valid names.
       - When omitted on an existing group, its roles are left alone; a new group gets none.
@@ -97,7 +97,7 @@ EXAMPLES = r'''
     display_name: lcm-admins
     domain: example.com
     mapped_roles:
-      - LCM Admin
+      - LCM Cloud Admin
   delegate_to: localhost
 
 - name: Remove a group
@@ -134,7 +134,7 @@ mapping:
       type: list
       elements: str
       returned: when the group exists
-      sample: [LCM Admin]
+      sample: [LCM Cloud Admin]
     group_type:
       description: The group type.
       type: str
@@ -156,16 +156,21 @@ changes:
   returned: always
   type: list
   elements: dict
-  sample: [{action: create, key: lcm-admins@example.com, before: {}, after: {display_name: lcm-admins, domain: example.com, mapped_roles: [LCM Admin]}}]
+  sample: [{action: create, key: lcm-admins@example.com, before: {}, after: {display_name: lcm-admins, domain: example.com, mapped_roles: [LCM Cloud Admin]}}]
 summary:
   description: How many groups were created, updated, deleted or left unchanged.
   returned: always
   type: dict
   sample: {created: 1, updated: 0, deleted: 0, unchanged: 0}
 diff:
-  description: The group before and after, keyed by V(display_name@domain), in the returned shape.
+  description:
+    - The group before (C(before)) and after (C(after)) the change, in the returned shape;
+      an empty dict where it does not exist. The same in check mode.
   returned: in diff mode
   type: dict
+  sample:
+    before: {display_name: lcm-admins, domain: example.com, mapped_roles: [LCM Cloud Admin]}
+    after: {display_name: lcm-admins, domain: example.com, mapped_roles: [Content Developer, LCM Cloud Admin]}
 '''
 
 from ansible_collections.sso.mappings.plugins.module_utils._aria import MODULE

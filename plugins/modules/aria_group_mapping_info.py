@@ -66,7 +66,7 @@ mappings:
       description: The role names, sorted.
       type: list
       elements: str
-      sample: [LCM Admin]
+      sample: [LCM Cloud Admin]
 '''
 
 from ansible_collections.sso.mappings.plugins.module_utils._aria import MODULE

@@ -110,7 +110,7 @@ EXAMPLES = r'''
     mappings:
       - display_name: lcm-admins
         domain: example.com
-        mapped_roles: [LCM Admin]
+        mapped_roles: [LCM Cloud Admin]
       - display_name: lcm-operators
         domain: example.com
         mapped_roles: [Content Developer, Certificate Administrator]

@@ -128,9 +128,12 @@ summary:
   type: dict
   sample: {created: 1, updated: 0, deleted: 0, unchanged: 0}
 diff:
-  description: The mapping before and after, keyed by its external group name, in the returned shape.
+  description:
+    - The mapping before (C(before)) and after (C(after)) the change, in the returned shape;
+      an empty dict where it does not exist. The same in check mode.
   returned: in diff mode
   type: dict
+  sample: {before: {}, after: {external_group_name: data-engineers, role_assignments: [{role: ORG_MEMBER, org_id: 5f1d7e4b8c9a0b1c2d3e4f50}]}}
 '''
 
 from ansible_collections.sso.mappings.plugins.module_utils._atlas import MODULE

@@ -33,7 +33,9 @@ options:
     description:
       - A CEL expression over the identity token's claims that selects the group's identities,
         for example V("engineering" in claims.groups).
-      - At most 300 characters. Required to create a mapping; when omitted on an existing one it is left alone.
+      - Required to create a mapping; when omitted on an existing one it is left alone.
+      - Its length limit is the organization's (300 characters unless Confluent raised it), so it is not checked
+        locally; an over-long filter fails with the API's own message.
     type: str
   description:
     description:
@@ -44,7 +46,9 @@ options:
     description:
       - The role bindings of the mapping's principal (C(User:<id>)), each granting O(role_bindings[].role_name)
         on the resources that O(role_bindings[].crn_pattern) matches.
-      - When given, the principal ends up with exactly these bindings; when omitted, its bindings are left alone.
+      - When given, the principal ends up with exactly these bindings on the organization and every scope below
+        it (environments, clusters, topics...); when omitted, its bindings are left alone and not even read.
+      - CRNs are compared percent-decoded, so a binding the API returns with V(%3A) for V(:) is the same binding.
       - A binding cannot be updated, so a changed one is deleted and created again. A new mapping gets its
         bindings in the same run; deleting a mapping deletes its bindings first.
     type: list
@@ -153,10 +157,12 @@ mapping:
       returned: when the mapping exists
       sample: '"engineering" in claims.groups'
     principal:
-      description: The principal the mapping's identities act as, for role bindings.
+      description:
+        - The federated identity the mapping's members act as, as the API writes it (the mapping's id, without
+          a prefix). Its role bindings name it V(User:<id>).
       type: str
       returned: when known
-      sample: User:group-a1b2
+      sample: group-a1b2
     status:
       description: The mapping's state as the API reports it (its C(state) field).
       type: str
@@ -199,10 +205,14 @@ summary:
   type: dict
   sample: {created: 0, updated: 1, deleted: 0, unchanged: 0}
 diff:
-  description: The mapping before and after, keyed by its identity, in the returned shape.
+  description:
+    - The mapping before (C(before)) and after (C(after)) the change, in the returned shape;
+      an empty dict where it does not exist. The same in check mode.
   returned: in diff mode
   type: dict
-  sample: {before: {engineering: {filter: '"eng" in claims.groups'}}, after: {engineering: {filter: '"engineering" in claims.groups'}}}
+  sample:
+    before: {id: group-a1b2, display_name: engineering, description: '', filter: '"eng" in claims.groups'}
+    after: {id: group-a1b2, display_name: engineering, description: '', filter: '"engineering" in claims.groups'}
 '''
 
 from ansible_collections.sso.mappings.plugins.module_utils._confluent import MODULE

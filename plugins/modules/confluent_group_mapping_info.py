@@ -74,15 +74,15 @@ mappings:
       type: str
       sample: '"engineering" in claims.groups'
     principal:
-      description: The principal the mapping's identities act as.
+      description: The federated identity the mapping's members act as (the mapping's id); its role bindings name it V(User:<id>).
       type: str
-      sample: User:group-a1b2
+      sample: group-a1b2
     status:
       description: The mapping's state as the API reports it (its C(state) field).
       type: str
       sample: ENABLED
     role_bindings:
-      description: The role bindings of the mapping's principal, sorted.
+      description: The role bindings of the mapping's principal on the organization and every scope below it, sorted.
       type: list
       elements: dict
       sample: [{role_name: EnvironmentAdmin, crn_pattern: 'crn://confluent.cloud/organization=9bb4/environment=env-prod1'}]

@@ -37,7 +37,8 @@ options:
         type: str
       filter:
         description:
-          - The CEL filter over the identity token's claims. At most 300 characters. Required to create.
+          - The CEL filter over the identity token's claims. Required to create. Its length limit is the
+            organization's (300 characters unless Confluent raised it), so the API says when a filter is too long.
         type: str
       description:
         description:
@@ -46,8 +47,8 @@ options:
         default: ''
       role_bindings:
         description:
-          - The exact role bindings of the mapping's principal; left alone when omitted.
-            See M(sso.mappings.confluent_group_mapping) for details.
+          - The exact role bindings of the mapping's principal C(User:<id>) on the organization and every scope
+            below it; left alone when omitted. See M(sso.mappings.confluent_group_mapping) for details.
         type: list
         elements: dict
         suboptions:
@@ -203,7 +204,7 @@ mappings:
     principal:
       description: The principal the mapping's identities act as.
       type: str
-      sample: User:group-a1b2
+      sample: group-a1b2
     status:
       description: The mapping's state as the API reports it.
       type: str

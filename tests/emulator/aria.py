@@ -21,15 +21,17 @@ GROUPS = ROOT + "/v2/groups"
 ROLES = ROOT + "/v2/roles/external"
 REALM = 'Basic realm="VMware Aria Suite Lifecycle"'
 
-# The default external roles, with fixed vmids so that tests and docs can name them.
+# The default external roles: the names Aria Suite Lifecycle 8.x documents on its User Management
+# page (LCM Cloud Admin, Content Developer, Content Release Manager, Certificate Administrator),
+# plus LCM Admin and VCF Role, which VMware's PowerShell module (Add-vRSLCMGroup) assigns. The
+# roleName holds that display name, as Add-vRSLCMGroup matches it; vmids and descriptions are ours.
 DEFAULT_ROLES = (
-    ("LCM Admin", "b5e27e25-f4c7-4996-8622-663dc205ef4f", "Suite Lifecycle administrator: every service"),
-    ("LCM Cloud Admin", "cbadd457-f8a8-4666-8905-783876ecad41", "Manages environments and products"),
+    ("LCM Cloud Admin", "cbadd457-f8a8-4666-8905-783876ecad41", "Cloud administrator for Suite Lifecycle"),
+    ("LCM Admin", "b5e27e25-f4c7-4996-8622-663dc205ef4f", "Suite Lifecycle administrator (converged into LCM Cloud Admin in 8.2)"),
     ("Content Release Manager", "9ea1033c-cf01-4fdd-9975-ce0b1e2763f7", "Releases content to endpoints"),
     ("Content Developer", "2e23702a-acbf-4970-af71-b58f3ac013ac", "Develops and captures content"),
-    ("Certificate Administrator", "8e1e08eb-014f-43f6-b9ff-e66053b57bca", "Manages certificates in the locker"),
-    ("Locker Admin", "9c725547-ca9b-4b2a-9fe9-da9c4a7c122c", "Manages certificates, licenses and passwords"),
-    ("Global Environment Admin", "98cd2191-c828-45b4-ab43-62ffdc2d11bb", "Manages the global environment"),
+    ("Certificate Administrator", "8e1e08eb-014f-43f6-b9ff-e66053b57bca", "Performs certificate operations"),
+    ("VCF Role", "5b0e6f2a-3c1d-4e8f-9a7b-2d4c6e8f0a1b", "Role for VMware Cloud Foundation administrators"),
 )
 DEFAULT_USERS = {"admin@local": "emulator-password"}
 # Authenticates, but lacks the administrator role: 403 on every write.

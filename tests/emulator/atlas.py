@@ -34,10 +34,18 @@ GROUP_NAME_MAX = 200
 ITEMS_PER_PAGE_MAX = 500
 MAPPING_FIELDS = ("externalGroupName", "roleAssignments")
 ASSIGNMENT_FIELDS = ("role", "orgId", "groupId")
-# The organization roles the spec enumerates (ConnectedOrgConfig.postAuthRoleGrants); project
-# roles are not enumerated there, so any GROUP_* name is accepted.
-ORG_ROLES = frozenset(("ORG_OWNER", "ORG_MEMBER", "ORG_GROUP_CREATOR", "ORG_BILLING_ADMIN",
-                       "ORG_BILLING_READ_ONLY", "ORG_STREAM_PROCESSING_ADMIN", "ORG_READ_ONLY"))
+# The roles a role mapping may grant: the enum of MongoDB's Atlas Kubernetes operator for a
+# federated-auth role assignment (shared/specs/EVIDENCE.md); the spec's postAuthRoleGrants
+# enumerates the same ORG_ roles but ORG_TEAM_MEMBERS_ADMIN.
+ORG_ROLES = frozenset((
+    "ORG_MEMBER", "ORG_READ_ONLY", "ORG_BILLING_ADMIN", "ORG_GROUP_CREATOR", "ORG_OWNER", "ORG_BILLING_READ_ONLY",
+    "ORG_TEAM_MEMBERS_ADMIN", "ORG_STREAM_PROCESSING_ADMIN"))
+PROJECT_ROLES = frozenset((
+    "GROUP_AUTOMATION_ADMIN", "GROUP_BACKUP_ADMIN", "GROUP_MONITORING_ADMIN", "GROUP_OWNER", "GROUP_READ_ONLY",
+    "GROUP_USER_ADMIN", "GROUP_BILLING_ADMIN", "GROUP_DATA_ACCESS_ADMIN", "GROUP_DATA_ACCESS_READ_ONLY",
+    "GROUP_DATA_ACCESS_READ_WRITE", "GROUP_CHARTS_ADMIN", "GROUP_CLUSTER_MANAGER", "GROUP_SEARCH_INDEX_EDITOR",
+    "GROUP_DATABASE_ACCESS_ADMIN", "GROUP_BACKUP_MANAGER", "GROUP_STREAM_PROCESSING_OWNER",
+    "GROUP_OBSERVABILITY_VIEWER"))
 
 DEFAULT_ORG = "5e2211c17a3e5a48f5497de3"
 DEFAULT_FEDERATION = "6a1f0c2b3d4e5f60718293a4"
@@ -90,6 +98,8 @@ class AtlasProvider(Provider):
         "role_mappings_page_size": None,           # None: the list answers everything in one page
         "nonce_ttl": 300,                          # seconds a Digest nonce stays fresh (then stale=true)
         "null_ids": False,                         # true: role assignments render the absent id as null
+        "invalid_role_status": 500,                # how an unknown role is refused: 500 UNEXPECTED_ERROR or 400
+        "duplicate_status": 400,                   # how a taken externalGroupName is refused: 400 or 409
     }
 
     def route_table(self):
@@ -130,6 +140,9 @@ class AtlasProvider(Provider):
                     raise ControlError("atlas.%s must be null or a number from %s%s" % (key, low, " to %s" % high if high else " up"))
         if "token_ttl" in options and options["token_ttl"] is None:
             raise ControlError("atlas.token_ttl must be a number of seconds")
+        for key, allowed in (("invalid_role_status", (400, 500)), ("duplicate_status", (400, 409))):
+            if key in options and options[key] not in allowed:
+                raise ControlError("atlas.%s must be one of %s" % (key, ", ".join(map(str, allowed))))
         if "api_versions" in options and not (isinstance(options["api_versions"], list) and options["api_versions"]):
             raise ControlError("atlas.api_versions must be a non-empty list of YYYY-MM-DD dates")
         super().configure(options)
@@ -435,7 +448,8 @@ class AtlasProvider(Provider):
                             "element with an Organization role and its respective orgId.", "roleAssignments")
         for record in self.mappings.values():
             if record["externalGroupName"] == group and record["id"] != current_id:
-                raise self.fail(request, 409, "DUPLICATE_ROLE_MAPPING", "A role mapping for the external group %r "
+                raise self.fail(request, self.options["duplicate_status"], "DUPLICATE_ROLE_MAPPING",
+                                "A role mapping for the external group %r "
                                 "already exists in organization %s." % (group, self.options["org_id"]), group)
         return {"externalGroupName": group, "roleAssignments": assignments}
 
@@ -459,23 +473,22 @@ class AtlasProvider(Provider):
         if not isinstance(id_value, str) or not HEX24.match(id_value):
             raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s.%s %r is not a 24-hexadecimal digit string."
                             % (where, id_name, id_value), "%s.%s" % (where, id_name))
-        if role.startswith("ORG_"):
-            if role not in ORG_ROLES:
-                raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s.role %s is not an organization role." % (where, role),
-                                where + ".role")
+        if role not in ORG_ROLES and role not in PROJECT_ROLES:
+            # Atlas once answered an unknown role with a 500 (terraform-provider-mongodbatlas #920).
+            if self.options["invalid_role_status"] == 500:
+                raise self.fail(request, 500, "UNEXPECTED_ERROR", "Unexpected error.")
+            raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s.role %r is not a role Atlas accepts in a role "
+                            "mapping." % (where, role), where + ".role")
+        if role in ORG_ROLES:
             if id_name != "orgId":
                 raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s: the organization role %s needs an orgId, not a "
                                 "groupId." % (where, role), where)
             if id_value != self.options["org_id"]:
                 raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s.orgId %s is not the connected organization %s."
                                 % (where, id_value, self.options["org_id"]), where + ".orgId")
-        elif role.startswith("GROUP_"):
-            if id_name != "groupId":
-                raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s: the project role %s needs a groupId, not an "
-                                "orgId." % (where, role), where)
-        else:
-            raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s.role %r is not an Atlas organization (ORG_) or "
-                            "project (GROUP_) role." % (where, role), where + ".role")
+        elif id_name != "groupId":
+            raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s: the project role %s needs a groupId, not an "
+                            "orgId." % (where, role), where)
         return {"role": role, id_name: id_value}
 
     # -- handlers ---------------------------------------------------------

@@ -17,6 +17,7 @@ import random
 import re
 import string
 import uuid
+from urllib.parse import unquote
 
 from .server import ControlError, Provider, Reply, Response, utc_now
 
@@ -62,6 +63,10 @@ class ConfluentProvider(Provider):
         "error_format": "errors",       # "errors" (the spec's Failure) or "envelope" (newer deployments)
         "org_id": DEFAULT_ORG,          # organization in metadata.resource_name
         "next_on_last_page": "absent",  # "absent" or "null": how the last page shows metadata.next
+        "principal_format": "bare",     # a mapping's principal: "bare" (its id, as the spec's example) or "prefixed" (User:<id>)
+        "inclusive_includes_scope": True,  # whether crn_pattern=<scope>/* also lists the bindings on <scope> itself
+        "encode_crn_colons": False,     # true: answers carry ':' inside a CRN's segments as %3A
+        "filter_max_length": FILTER_MAX,  # the tenant's limit on a filter's length
     }
 
     def route_table(self):
@@ -90,6 +95,14 @@ class ConfluentProvider(Provider):
             raise ControlError("confluent.error_format must be 'errors' or 'envelope'")
         if "next_on_last_page" in options and options["next_on_last_page"] not in ("absent", "null"):
             raise ControlError("confluent.next_on_last_page must be 'absent' or 'null'")
+        if "principal_format" in options and options["principal_format"] not in ("bare", "prefixed"):
+            raise ControlError("confluent.principal_format must be 'bare' or 'prefixed'")
+        for name in ("inclusive_includes_scope", "encode_crn_colons"):
+            if name in options and not isinstance(options[name], bool):
+                raise ControlError("confluent.%s must be true or false" % name)
+        if "filter_max_length" in options and not (isinstance(options["filter_max_length"], int)
+                                                   and options["filter_max_length"] > 0):
+            raise ControlError("confluent.filter_max_length must be a positive number")
         super().configure(options)
 
     def set_credentials(self, credentials):
@@ -176,7 +189,8 @@ class ConfluentProvider(Provider):
     def _render(self, request, record):
         return dict(self._envelope(request, record, "GroupMapping", API_VERSION, MAPPINGS, "group-mapping"),
                     display_name=record["display_name"], description=record["description"], filter=record["filter"],
-                    principal="User:" + record["id"], state=record["state"])
+                    principal=("User:" if self.options["principal_format"] == "prefixed" else "") + record["id"],
+                    state=record["state"])
 
     def _find(self, request, table, what):
         record = table.get(request.params["id"])
@@ -212,8 +226,9 @@ class ConfluentProvider(Provider):
         for name in ("display_name", "filter"):
             if name in body and not body[name].strip():
                 raise self.fail(request, 422, "The property '/%s' must not be empty" % name, pointer="/" + name)
-        if len(body.get("filter", "")) > FILTER_MAX:
-            raise self.fail(request, 422, "The property '/filter' must be at most %d characters long" % FILTER_MAX,
+        limit = self.options["filter_max_length"]
+        if len(body.get("filter", "")) > limit:
+            raise self.fail(request, 422, "The property '/filter' must be at most %d characters long" % limit,
                             pointer="/filter")
         return body
 
@@ -226,8 +241,11 @@ class ConfluentProvider(Provider):
         return record
 
     def _render_binding(self, request, record):
+        crn_pattern = record["crn_pattern"]
+        if self.options["encode_crn_colons"]:
+            crn_pattern = "crn://" + unquote(crn_pattern)[len("crn://"):].replace(":", "%3A")
         return dict(self._envelope(request, record, "RoleBinding", BINDINGS_API_VERSION, BINDINGS, "role-binding"),
-                    principal=record["principal"], role_name=record["role_name"], crn_pattern=record["crn_pattern"])
+                    principal=record["principal"], role_name=record["role_name"], crn_pattern=crn_pattern)
 
     def _binding_fields(self, request):
         """A create body, validated as the spec says: every problem is a 400 (the spec lists no 422 here)."""
@@ -317,10 +335,8 @@ class ConfluentProvider(Provider):
         size, after = self._page(request)
         principal = request.query.get("principal", [None])[0]
         role_name = request.query.get("role_name", [None])[0]
-        # "A partial search of crn_pattern": a binding matches when its crn_pattern starts with the
-        # one asked for, so the organization's CRN finds every binding in the organization.
         matching = [record for record in self.bindings.values()
-                    if record["crn_pattern"].startswith(crn_pattern)
+                    if self._in_scope(record["crn_pattern"], crn_pattern)
                     and (principal is None or record["principal"] == principal)
                     and (role_name is None or record["role_name"] == role_name)]
         remaining = [record for record in matching if record["seq"] > after]
@@ -336,10 +352,19 @@ class ConfluentProvider(Provider):
         return Response(200, {"api_version": BINDINGS_API_VERSION, "kind": "RoleBindingList", "metadata": metadata,
                               "data": [self._render_binding(request, record) for record in page]})
 
+    def _in_scope(self, binding_crn, asked):
+        """The Confluent CLI's reading of crn_pattern: one scope, and with a trailing /* the scopes below it
+        (``--inclusive``); CRNs compare decoded, as one may be sent or kept with ':' as %3A."""
+        binding_crn, asked = unquote(binding_crn), unquote(asked)
+        if asked.endswith("/*"):
+            scope = asked[:-2]
+            return binding_crn.startswith(scope + "/") or (self.options["inclusive_includes_scope"] and binding_crn == scope)
+        return binding_crn == asked
+
     def create_binding(self, request):
         fields = self._binding_fields(request)
         for record in self.bindings.values():
-            if all(record[name] == fields[name] for name in BINDING_FIELDS):
+            if all(unquote(record[name]) == unquote(fields[name]) for name in BINDING_FIELDS):
                 location = request.url(BINDINGS + "/" + record["id"])
                 raise Reply(self.error(request, 409, "resource_already_exists",
                                        "The role binding '%s' already exists" % record["id"],

@@ -286,8 +286,8 @@ class Aria(Profile):
         return (self.key(item), tuple(sorted(item.get('mapped_roles') or [])))
 
     def rejectable(self, number):
-        bad = dict(self.item(number), mapped_roles=['Locker Admin'])
-        return bad, self.item(number), ARIA_ROLES['Locker Admin']
+        bad = dict(self.item(number), mapped_roles=['Certificate Administrator'])
+        return bad, self.item(number), ARIA_ROLES['Certificate Administrator']
 
     def reject_fault(self):
         return {'type': 'status', 'status': 400, 'code': 'LCM_AUTHZN_INVALID_ROLE_ERROR0400',

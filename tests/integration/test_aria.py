@@ -89,8 +89,8 @@ def test_create_resolves_role_names_then_a_second_run_reads_twice_and_writes_not
 
 
 def test_check_mode_plans_everything_and_writes_nothing(ansible, emulator, aria_connection):
-    emulator.client.seed('aria', groups=[seeded('stale', 'Locker Admin'), seeded('keep', 'LCM Admin')])
-    desired = [group('keep', 'LCM Admin', 'Locker Admin'), group('new', 'Content Developer')]
+    emulator.client.seed('aria', groups=[seeded('stale', 'Certificate Administrator'), seeded('keep', 'LCM Admin')])
+    desired = [group('keep', 'LCM Admin', 'Certificate Administrator'), group('new', 'Content Developer')]
     run = ansible.run([dict(task(SET, name='check', mappings=desired, purge=True, **aria_connection), check_mode=True),
                        task(SET, name='real', mappings=desired, purge=True, **aria_connection)], diff=True)
     plan = run.assert_ok().task('check')
@@ -107,18 +107,25 @@ def test_check_mode_plans_everything_and_writes_nothing(ansible, emulator, aria_
     assert applied['summary'] == plan['summary'] == {'created': 1, 'updated': 1, 'deleted': 1, 'unchanged': 0}
     assert applied['changes'] == plan['changes']
     assert applied['diff'] == plan['diff']
-    assert state(emulator) == {'keep@example.com': ['LCM Admin', 'Locker Admin'], 'new@example.com': ['Content Developer']}
+    assert state(emulator) == {'keep@example.com': ['Certificate Administrator', 'LCM Admin'], 'new@example.com': ['Content Developer']}
 
 
-def test_diff_shows_before_and_after_in_the_returned_shape(ansible, emulator, aria_connection):
+@pytest.mark.parametrize('check', [True, False], ids=['check-mode', 'real-run'])
+def test_diff_is_the_group_itself_before_and_after(ansible, emulator, aria_connection, check):
     vmid = emulator.client.seed('aria', groups=[seeded('eng', 'LCM Admin')])['groups'][0]['vmid']
-    run = ansible.run([task(ONE, **dict(group('eng', 'LCM Admin', 'Locker Admin'), **aria_connection))],
-                      diff=True).assert_ok()
-    diff = run.task('task')['diff']
-    assert diff['before'] == {'eng@example.com': {'vmid': vmid, 'display_name': 'eng', 'domain': DOMAIN,
-                                                  'mapped_roles': ['LCM Admin'], 'is_disabled': False}}
-    assert diff['after']['eng@example.com']['mapped_roles'] == ['LCM Admin', 'Locker Admin']
-    assert any(line.startswith('+') and line.strip('+ ') == '"Locker Admin"' for line in run.stdout.splitlines())
+    before = {'vmid': vmid, 'display_name': 'eng', 'domain': DOMAIN, 'mapped_roles': ['LCM Admin'], 'is_disabled': False}
+    run = ansible.run([task(ONE, name='update', **dict(group('eng', 'LCM Admin', 'Certificate Administrator'), **aria_connection)),
+                       task(ONE, name='create', **dict(group('new', 'Content Developer'), **aria_connection)),
+                       task(ONE, name='delete', **dict(group('eng'), state='absent', **aria_connection))],
+                      diff=True, check=check).assert_ok()
+    update = run.task('update')['diff']
+    assert update['before'] == before
+    assert update['after'] == dict(before, mapped_roles=['Certificate Administrator', 'LCM Admin'])
+    assert run.task('create')['diff'] == {'before': {}, 'after': {'display_name': 'new', 'domain': DOMAIN,
+                                                                  'mapped_roles': ['Content Developer']}}
+    deleted = run.task('delete')['diff']
+    assert deleted['after'] == {} and deleted['before']['vmid'] == vmid
+    assert any(line.startswith('+') and line.strip('+ ,') == '"Certificate Administrator"' for line in run.stdout.splitlines())
 
 
 LOOKUP = 'getGroupsByDisplayNameV2UsingGET'
@@ -138,8 +145,8 @@ def test_one_group_through_its_life_with_every_answer_variant(ansible, emulator,
     one = dict(aria_connection, display_name='eng', domain=DOMAIN)
     run = ansible.run([
         task(ONE, name='absent before', state='absent', **one),
-        task(ONE, name='create', mapped_roles=['Locker Admin'], group_type='ALL_USERS', **one),
-        task(ONE, name='unchanged', mapped_roles=['Locker Admin'], **one),
+        task(ONE, name='create', mapped_roles=['Certificate Administrator'], group_type='ALL_USERS', **one),
+        task(ONE, name='unchanged', mapped_roles=['Certificate Administrator'], **one),
         task(ONE, name='update', mapped_roles=['LCM Admin', 'Content Developer'], **one),
         task(ONE, name='delete', state='absent', **one),
         task(ONE, name='absent after', state='absent', **one),
@@ -149,7 +156,7 @@ def test_one_group_through_its_life_with_every_answer_variant(ansible, emulator,
     assert changed == {'absent before': False, 'create': True, 'unchanged': False, 'update': True, 'delete': True,
                        'absent after': False}
     created, updated = run.task('create')['mapping'], run.task('update')['mapping']
-    assert created['vmid'] and created['mapped_roles'] == ['Locker Admin'] and created['group_type'] == 'ALL_USERS'
+    assert created['vmid'] and created['mapped_roles'] == ['Certificate Administrator'] and created['group_type'] == 'ALL_USERS'
     assert updated['vmid'] == created['vmid']
     assert updated['mapped_roles'] == ['Content Developer', 'LCM Admin'] and updated['group_type'] == 'ALL_USERS'
     assert run.task('delete')['mapping'] == {} and run.task('absent after')['mapping'] == {}
@@ -176,9 +183,9 @@ def test_one_group_through_its_life_with_every_answer_variant(ansible, emulator,
 def test_identity_is_name_and_domain_without_regard_to_case(ansible, emulator, aria_connection):
     groups = emulator.client.seed('aria', groups=[seeded('eng', 'LCM Admin', domain='a.example.com'),
                                                   seeded('eng', 'LCM Admin', domain='b.example.com'),
-                                                  seeded('twin', 'LCM Admin'), seeded('TWIN', 'Locker Admin')])['groups']
+                                                  seeded('twin', 'LCM Admin'), seeded('TWIN', 'Certificate Administrator')])['groups']
     run = ansible.run([
-        task(ONE, **dict(group('ENG', 'Locker Admin', domain='B.Example.com'), **aria_connection)),
+        task(ONE, **dict(group('ENG', 'Certificate Administrator', domain='B.Example.com'), **aria_connection)),
         dict(task(SET, name='twins', mappings=[group('twin', 'LCM Admin'), group('new')], **aria_connection),
              ignore_errors=True),
     ])
@@ -191,8 +198,8 @@ def test_identity_is_name_and_domain_without_regard_to_case(ansible, emulator, a
     assert run.task('twins')['failed']
     for twin in groups[2:]:
         assert twin['vmid'] in run.task('twins')['msg']
-    assert state(emulator) == {'eng@a.example.com': ['LCM Admin'], 'eng@b.example.com': ['Locker Admin'],
-                               'twin@example.com': ['LCM Admin'], 'TWIN@example.com': ['Locker Admin']}
+    assert state(emulator) == {'eng@a.example.com': ['LCM Admin'], 'eng@b.example.com': ['Certificate Administrator'],
+                               'twin@example.com': ['LCM Admin'], 'TWIN@example.com': ['Certificate Administrator']}
 
 
 def test_purge_deletes_exactly_the_unlisted(ansible, emulator, aria_connection):
@@ -212,7 +219,7 @@ def test_purge_deletes_exactly_the_unlisted(ansible, emulator, aria_connection):
 
 def test_info_output_fed_back_changes_nothing(ansible, emulator, aria_connection):
     emulator.client.seed('aria', groups=[
-        seeded('lcm-admins', 'LCM Admin', 'Locker Admin', groupType='ALL_USERS', isDisabled=True,
+        seeded('lcm-admins', 'LCM Admin', 'Certificate Administrator', groupType='ALL_USERS', isDisabled=True,
                providerIdentifier='c1c9f52d-afd1-4561-afbf-2b537b02cad2',
                groupMetadata={'distinguishedName': 'CN=lcm-admins,DC=example,DC=com', 'externalId': 'ext-1',
                               'additionalMeta': ['b', 'a']}),
@@ -229,7 +236,7 @@ def test_info_output_fed_back_changes_nothing(ansible, emulator, aria_connection
     assert [(m['display_name'], m['domain']) for m in mappings] == [
         ('lcm-admins', 'example.com'), ('lcm-admins', 'other.example.com'), ('no-roles', 'example.com')]
     assert mappings[0] == {'vmid': mappings[0]['vmid'], 'display_name': 'lcm-admins', 'domain': 'example.com',
-                           'mapped_roles': ['LCM Admin', 'Locker Admin'], 'group_type': 'ALL_USERS', 'is_disabled': True,
+                           'mapped_roles': ['Certificate Administrator', 'LCM Admin'], 'group_type': 'ALL_USERS', 'is_disabled': True,
                            'provider_identifier': 'c1c9f52d-afd1-4561-afbf-2b537b02cad2',
                            'group_metadata': {'distinguished_name': 'CN=lcm-admins,DC=example,DC=com',
                                               'external_id': 'ext-1', 'additional_meta': ['a', 'b']}}
@@ -243,7 +250,7 @@ def test_info_output_fed_back_changes_nothing(ansible, emulator, aria_connection
 
 def test_omitted_roles_are_kept_and_parallel_updates_read_the_roles_once(ansible, emulator, aria_connection):
     names = ['g%d' % n for n in range(6)]
-    emulator.client.seed('aria', groups=[seeded(n, 'LCM Admin', 'Locker Admin') for n in names])
+    emulator.client.seed('aria', groups=[seeded(n, 'LCM Admin', 'Certificate Administrator') for n in names])
     run = ansible.run([task(SET, mappings=[{'display_name': n, 'domain': DOMAIN, 'is_disabled': True} for n in names],
                             parallelism=4, **aria_connection)]).assert_ok()
     assert run.task('task')['summary']['updated'] == 6
@@ -251,21 +258,21 @@ def test_omitted_roles_are_kept_and_parallel_updates_read_the_roles_once(ansible
         [('GET', 'listAllGroupsV1'), ('GET', 'getAllExternalRolesV2UsingGET')] + [('PATCH', 'updateGroupByIdV2UsingPATCH')] * 6)
     for write in emulator.client.writes():
         assert write['body']['isDisabled'] is True
-        assert sorted(write['body']['mappedRoles']) == sorted([VMID['LCM Admin'], VMID['Locker Admin']])
-    assert set(map(tuple, state(emulator).values())) == {('LCM Admin', 'Locker Admin')}
+        assert sorted(write['body']['mappedRoles']) == sorted([VMID['LCM Admin'], VMID['Certificate Administrator']])
+    assert set(map(tuple, state(emulator).values())) == {('Certificate Administrator', 'LCM Admin')}
 
 
 def test_a_role_vmid_is_the_same_as_its_name(ansible, emulator, aria_connection):
     emulator.client.seed('aria', groups=[seeded('eng', 'LCM Admin')])
     run = ansible.run([task(ONE, name='same', **dict(group('eng', VMID['LCM Admin']), **aria_connection)),
-                       task(SET, name='mixed', mappings=[group('ops', VMID['Locker Admin'], 'Locker Admin', 'LCM Admin')],
+                       task(SET, name='mixed', mappings=[group('ops', VMID['Certificate Administrator'], 'Certificate Administrator', 'LCM Admin')],
                             **aria_connection)]).assert_ok()
     assert run.task('same')['changed'] is False
     assert run.task('same')['mapping']['mapped_roles'] == ['LCM Admin']
-    assert run.task('mixed')['changes'][0]['after']['mapped_roles'] == ['LCM Admin', 'Locker Admin']
+    assert run.task('mixed')['changes'][0]['after']['mapped_roles'] == ['Certificate Administrator', 'LCM Admin']
     writes = emulator.client.writes()
     assert len(writes) == 1
-    assert sorted(writes[0]['body']['mappedRoles']) == sorted([VMID['LCM Admin'], VMID['Locker Admin']])
+    assert sorted(writes[0]['body']['mappedRoles']) == sorted([VMID['LCM Admin'], VMID['Certificate Administrator']])
 
 
 def test_an_unknown_role_name_fails_listing_the_valid_names_and_writes_nothing(ansible, emulator, aria_connection):
@@ -417,7 +424,7 @@ def test_no_secret_appears_in_any_output_at_vvvv(ansible, emulator):
     run = ansible.run(tasks, verbosity=4, diff=True, extra_vars={'secret': password}).assert_ok()
     assert run.task('succeeds')['changed'] and run.task('fails')['failed']
     assert run.task('rejected')['failed'] and 'HTTP 401' in run.task('rejected')['msg']
-    env_run = ansible.run([task(SET, name='env', mappings=[group('c', 'Locker Admin')], **base),
+    env_run = ansible.run([task(SET, name='env', mappings=[group('c', 'Certificate Administrator')], **base),
                            dict(task(SET, name='env fails', mappings=[group('failing-c')], **base), ignore_errors=True)],
                           verbosity=4, diff=True, env={'ARIA_LCM_USERNAME': user, 'ARIA_LCM_PASSWORD': password})
     assert env_run.assert_ok().task('env')['changed'] and env_run.task('env fails')['failed']
@@ -439,7 +446,7 @@ def test_the_emulator_serves_the_operations_the_modules_do_not_use(ansible, emul
         return {'name': name, 'ansible.builtin.uri': uri}
 
     run = ansible.run([
-        call('put', 'PUT', '%s/%s' % (GROUPS, vmid), {'mappedRoles': [VMID['Locker Admin']], 'isDisabled': True}),
+        call('put', 'PUT', '%s/%s' % (GROUPS, vmid), {'mappedRoles': [VMID['Certificate Administrator']], 'isDisabled': True}),
         call('provider', 'GET', GROUPS + '/providers/idp-1'),
         call('other provider', 'GET', GROUPS + '/providers/idp-2'),
         call('duplicate', 'POST', GROUPS, {'displayName': 'ENG', 'domain': DOMAIN}, status=409),
@@ -447,11 +454,11 @@ def test_the_emulator_serves_the_operations_the_modules_do_not_use(ansible, emul
         call('missing', 'DELETE', GROUPS + '/no-such-vmid', status=404),
     ]).assert_ok()
     put = run.task('put')['json']
-    assert put['isDisabled'] is True and [r['roleName'] for r in put['roleMappings']] == ['Locker Admin']
+    assert put['isDisabled'] is True and [r['roleName'] for r in put['roleMappings']] == ['Certificate Administrator']
     assert [g['vmid'] for g in run.task('provider')['json']] == [vmid]
     assert run.task('other provider')['json'] == []
     assert run.task('duplicate')['json']['errorCode'] == 'LCM_AUTHZN_GROUP_EXISTS_ERROR0409'
     refused = run.task('role name')['json']
     assert refused['errorCode'] == 'LCM_AUTHZN_INVALID_ROLE_ERROR0400' and 'vmids' in refused['recommendations'][0]
     assert set(run.task('missing')['json']) == {'errorCode', 'errorLabel', 'message', 'recommendations'}
-    assert state(emulator) == {'eng@example.com': ['Locker Admin']}
+    assert state(emulator) == {'eng@example.com': ['Certificate Administrator']}

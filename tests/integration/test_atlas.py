@@ -5,6 +5,9 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
+from unittest import mock
 
 import pytest
 
@@ -141,15 +144,25 @@ def test_check_mode_plans_everything_and_writes_nothing(ansible, emulator, atlas
     assert names(emulator) == ['keep', 'new']
 
 
-def test_diff_shows_before_and_after_in_the_returned_shape(ansible, emulator, atlas_connection):
+@pytest.mark.parametrize('check', [True, False], ids=['check-mode', 'real-run'])
+def test_diff_is_the_mapping_itself_before_and_after(ansible, emulator, atlas_connection, check):
     org = atlas_connection['org_id']
     seeded = emulator.client.seed('atlas', role_mappings=[api_mapping(org, 'eng', PROJECT_A)])['role_mappings'][0]
-    run = ansible.run([task(ONE, **dict(mapping('eng', PROJECT_B), **atlas_connection))], diff=True).assert_ok()
-    diff = run.task('task')['diff']
-    assert diff['before'] == {'eng': {'id': seeded['id'], 'external_group_name': 'eng', 'role_assignments': [
-        {'role': 'GROUP_READ_ONLY', 'project_id': PROJECT_A}, {'role': 'ORG_MEMBER', 'org_id': org}]}}
-    assert diff['after'] == {'eng': {'id': seeded['id'], 'external_group_name': 'eng', 'role_assignments': [
-        {'role': 'GROUP_READ_ONLY', 'project_id': PROJECT_B}, {'role': 'ORG_MEMBER', 'org_id': org}]}}
+    run = ansible.run([task(ONE, name='update', **dict(mapping('eng', PROJECT_B), **atlas_connection)),
+                       task(ONE, name='create', **dict(mapping('new'), **atlas_connection)),
+                       task(ONE, name='unchanged', **dict(mapping('eng', PROJECT_B), **atlas_connection))],
+                      diff=True, check=check).assert_ok()
+    before = {'id': seeded['id'], 'external_group_name': 'eng', 'role_assignments': [
+        {'role': 'GROUP_READ_ONLY', 'project_id': PROJECT_A}, {'role': 'ORG_MEMBER', 'org_id': org}]}
+    after = dict(before, role_assignments=[{'role': 'GROUP_READ_ONLY', 'project_id': PROJECT_B},
+                                           {'role': 'ORG_MEMBER', 'org_id': org}])
+    assert run.task('update')['diff'] == {'before': before, 'after': after}
+    assert run.task('create')['diff'] == {'before': {}, 'after': {
+        'external_group_name': 'new', 'role_assignments': [{'role': 'ORG_MEMBER', 'org_id': org}]}}
+    if check:  # nothing was written, so the same task plans the same update again
+        assert run.task('unchanged')['diff'] == run.task('update')['diff']
+    else:
+        assert run.task('unchanged')['diff'] == {'before': after, 'after': after}
     assert PROJECT_B in run.stdout
 
 
@@ -192,6 +205,27 @@ def test_purge_deletes_exactly_the_unlisted(ansible, emulator, atlas_connection)
     assert names(emulator) == ['a', 'c', 'e']
     assert [m['external_group_name'] for m in result['mappings']] == ['a', 'c', 'e']
     assert sorted(w['method'] for w in api_writes(emulator)) == ['DELETE', 'DELETE', 'POST']
+
+
+def test_an_assignment_without_a_role_is_shown_and_replaced(ansible, emulator, atlas_connection):
+    """Atlas can answer an assignment without its role (terraform-provider-mongodbatlas changelog 4233)."""
+    org = atlas_connection['org_id']
+    seeded = api_mapping(org, 'eng')
+    seeded['roleAssignments'].append({'groupId': PROJECT_A})
+    emulator.client.seed('atlas', role_mappings=[seeded])
+    run = ansible.run([
+        {'name': 'info', INFO: dict(atlas_connection), 'register': 'info'},
+        task(SET, name='apply', mappings=[mapping('eng', PROJECT_A)], **atlas_connection),
+        task(SET, name='again', mappings=[mapping('eng', PROJECT_A)], **atlas_connection),
+    ], diff=True).assert_ok()
+    assert run.task('info')['mappings'][0]['role_assignments'] == [{'project_id': PROJECT_A},
+                                                                   {'role': 'ORG_MEMBER', 'org_id': org}]
+    applied = run.task('apply')
+    assert applied['summary']['updated'] == 1
+    assert applied['changes'][0]['before']['role_assignments'] == run.task('info')['mappings'][0]['role_assignments']
+    assert run.task('again')['changed'] is False
+    assert sorted(stored(emulator)['eng']['roleAssignments'], key=lambda a: a['role']) == [
+        {'role': 'GROUP_READ_ONLY', 'groupId': PROJECT_A}, {'role': 'ORG_MEMBER', 'orgId': org}]
 
 
 @pytest.mark.parametrize('null_ids', [False, True], ids=['ids-absent', 'ids-null'])
@@ -237,32 +271,66 @@ def test_a_lost_create_answer_leaves_exactly_one_mapping(ansible, emulator, atla
     assert run.task('again')['changed'] is False
 
 
-def test_a_4xx_is_not_retried_and_the_message_names_everything(ansible, emulator, atlas_connection):
-    emulator.client.fault({'type': 'status', 'status': 409, 'code': 'DUPLICATE_ROLE_MAPPING',
+@pytest.mark.parametrize('status', [400, 409])
+def test_a_taken_group_name_is_not_retried_and_the_message_names_everything(ansible, emulator, atlas_connection,
+                                                                            status):
+    """Atlas answers a duplicate externalGroupName with 400 DUPLICATE_ROLE_MAPPING; 409 is read the same way."""
+    emulator.client.fault({'type': 'status', 'status': status, 'code': 'DUPLICATE_ROLE_MAPPING',
                            'message': 'A role mapping for this group already exists'},
                           match={'operation': CREATE, 'body_contains': '"dup"'})
-    run = ansible.run([
-        # The module checks role names only for their form; the API knows which organization roles exist.
-        dict(task(SET, name='typo', mappings=[mapping('bad', org_role='ORG_TYPO')], **atlas_connection), ignore_errors=True),
-        dict(task(ONE, name='conflict', **dict(mapping('dup'), **atlas_connection)), ignore_errors=True),
-    ]).assert_ok()
-    typo_run, conflict_run = module_runs(emulator.client.requests())
-    assert [(w['method'], w['status']) for w in writes_of(typo_run)] == [('POST', 400)]
-    assert [(w['method'], w['status']) for w in writes_of(conflict_run)] == [('POST', 409)]
-
-    typo = run.task('typo')
-    assert typo['failed']
-    for part in ('Atlas', "create role mapping 'bad'", 'HTTP 400', 'INVALID_ATTRIBUTE',
-                 'ORG_TYPO is not an organization role'):
-        assert part in typo['msg']
-    failure, = typo['failures']
-    assert (failure['action'], failure['key']) == ('create', 'bad') and failure['msg'] in typo['msg']
-
+    run = ansible.run([dict(task(ONE, name='conflict', **dict(mapping('dup'), **atlas_connection)),
+                            ignore_errors=True)]).assert_ok()
+    assert [(w['method'], w['status']) for w in api_writes(emulator)] == [('POST', status)]
     conflict = run.task('conflict')
     assert conflict['failed']
-    for part in ('Atlas', "create role mapping 'dup'", 'HTTP 409', 'DUPLICATE_ROLE_MAPPING',
-                 'A role mapping for this group already exists'):
+    for part in ('Atlas', "create role mapping 'dup'", 'HTTP %d' % status, 'DUPLICATE_ROLE_MAPPING',
+                 'A role mapping for this group already exists', "A role mapping for 'dup' exists already",
+                 'run the task again'):
         assert part in conflict['msg']
+
+
+def test_a_misspelt_role_fails_before_any_request_and_lists_the_valid_roles(ansible, emulator, atlas_connection):
+    run = ansible.run([
+        dict(task(SET, name='typo', mappings=[mapping('ok'), mapping('bad', org_role='ORG_OWNR')], **atlas_connection),
+             ignore_errors=True),
+        dict(task(ONE, name='project typo', external_group_name='bad', role_assignments=[
+            {'role': 'ORG_MEMBER'}, {'roles': ['GROUP_READ_ONLY', 'GROUP_READONLY'], 'project_id': PROJECT_A}],
+            **atlas_connection), ignore_errors=True),
+    ]).assert_ok()
+    typo = run.task('typo')
+    assert typo['failed']
+    for part in ('Atlas: mappings[1] (bad)', "unknown role 'ORG_OWNR'", 'did you mean ORG_OWNER?', 'ORG_MEMBER',
+                 'GROUP_OBSERVABILITY_VIEWER'):
+        assert part in typo['msg']
+    assert "unknown role 'GROUP_READONLY' (did you mean GROUP_READ_ONLY?)" in run.task('project typo')['msg']
+    assert emulator.client.requests() == []
+
+
+def test_the_emulator_refuses_an_unknown_role_as_atlas_did(emulator, atlas_state):
+    """An unknown role once got a 500 (terraform-provider-mongodbatlas #920); 400 is the other reading."""
+    body = {'externalGroupName': 'x', 'roleAssignments': [{'role': 'ORG_TYPO', 'orgId': atlas_state['org_id']}]}
+    path = '/api/atlas/v2/federationSettings/%s/connectedOrgConfigs/%s/roleMappings' % (
+        atlas_state['federation_settings_id'], atlas_state['org_id'])
+    answers = []
+    for status in (500, 400):
+        emulator.client.config(atlas={'invalid_role_status': status})
+        answers.append(atlas_call(emulator.http, 'POST', path, body))
+    assert [(code, data['errorCode']) for code, data in answers] == [(500, 'UNEXPECTED_ERROR'), (400, 'INVALID_ATTRIBUTE')]
+    duplicate = dict(body, roleAssignments=[{'role': 'ORG_MEMBER', 'orgId': atlas_state['org_id']}])
+    assert atlas_call(emulator.http, 'POST', path, duplicate)[0] == 200
+    assert atlas_call(emulator.http, 'POST', path, duplicate) == (400, mock.ANY)
+    assert atlas_call(emulator.http, 'POST', path, duplicate)[1]['errorCode'] == 'DUPLICATE_ROLE_MAPPING'
+
+
+def atlas_call(base_url, method, path, body):
+    """One request with the emulator's access token and the versioned media type: (status, parsed body)."""
+    headers = {'Authorization': 'Bearer ' + ACCESS_TOKEN, 'Accept': VERSIONED, 'Content-Type': VERSIONED}
+    request = urllib.request.Request(base_url + path, data=json.dumps(body).encode(), method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b'null')
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b'null')
 
 
 def test_credentials_from_environment_variables(ansible, emulator, atlas_state):

@@ -8,6 +8,9 @@ import json
 
 import pytest
 
+from emulator.client import start_emulator
+from emulator.confluent import DEFAULT_CREDENTIALS
+
 SET = 'sso.mappings.confluent_group_mappings'
 ONE = 'sso.mappings.confluent_group_mapping'
 INFO = 'sso.mappings.confluent_group_mapping_info'
@@ -71,16 +74,24 @@ def test_check_mode_plans_everything_and_writes_nothing(ansible, emulator, confl
     assert names(emulator) == ['keep', 'new']
 
 
-def test_diff_shows_before_and_after_in_the_returned_shape(ansible, emulator, confluent_connection):
-    seeded = emulator.client.seed('confluent', group_mappings=[mapping('eng')])['group_mappings'][0]
-    run = ansible.run([task(ONE, display_name='eng', filter='"engineering" in claims.groups',
-                            **confluent_connection)], diff=True).assert_ok()
-    diff = run.task('task')['diff']
-    assert diff['before'] == {'eng': {'id': seeded['id'], 'display_name': 'eng', 'description': '',
-                                      'filter': '"eng" in claims.groups', 'principal': seeded['principal'],
-                                      'status': 'ENABLED'}}
-    assert diff['after']['eng']['filter'] == '"engineering" in claims.groups'
-    assert '+        "filter": "\\"engineering\\" in claims.groups"' in run.stdout
+@pytest.mark.parametrize('check', [True, False], ids=['check-mode', 'real-run'])
+def test_diff_is_the_mapping_itself_before_and_after(ansible, emulator, confluent_connection, check):
+    seeded = emulator.client.seed('confluent', group_mappings=[mapping('eng'), mapping('old')])['group_mappings']
+    run = ansible.run([task(ONE, name='update', display_name='eng', filter='"engineering" in claims.groups',
+                            **confluent_connection),
+                       task(ONE, name='create', **dict(mapping('new'), **confluent_connection)),
+                       task(ONE, name='delete', display_name='old', state='absent', **confluent_connection),
+                       task(ONE, name='gone', display_name='never-was', state='absent', **confluent_connection)],
+                      diff=True, check=check).assert_ok()
+    before = {'id': seeded[0]['id'], 'display_name': 'eng', 'description': '', 'filter': '"eng" in claims.groups',
+              'principal': seeded[0]['principal'], 'status': 'ENABLED'}
+    assert run.task('update')['diff'] == {'before': before, 'after': dict(before, filter='"engineering" in claims.groups')}
+    assert run.task('create')['diff'] == {'before': {}, 'after': {
+        'display_name': 'new', 'description': '', 'filter': '"new" in claims.groups'}}
+    deleted = run.task('delete')['diff']
+    assert deleted['after'] == {} and deleted['before']['id'] == seeded[1]['id']
+    assert run.task('gone')['diff'] == {'before': {}, 'after': {}}
+    assert '+    "filter": "\\"engineering\\" in claims.groups"' in run.stdout
 
 
 def test_update_sends_only_the_changed_fields(ansible, emulator, confluent_connection):
@@ -215,15 +226,34 @@ def test_newer_error_envelope_is_understood(ansible, emulator, confluent_connect
 
 
 def test_local_validation_fails_before_any_request(ansible, emulator, confluent_connection):
-    run = ansible.run([task(SET, mappings=[mapping('ok'), {'display_name': 'long', 'filter': 'x' * 301}],
+    run = ansible.run([task(SET, mappings=[mapping('ok'), {'display_name': 'blank', 'filter': '  '}],
                             **confluent_connection)])
     assert run.rc != 0
-    assert 'mappings[1]' in run.task('task')['msg'] and 'at most 300' in run.task('task')['msg']
+    assert 'mappings[1]' in run.task('task')['msg'] and 'must not be empty' in run.task('task')['msg']
     typo = ansible.run([task(SET, mappings=[dict(mapping('ok'), filtr='x')], **confluent_connection)])
     assert typo.rc != 0 and 'filtr' in typo.task('task')['msg']
     duplicate = ansible.run([task(SET, mappings=[mapping('same'), mapping('same')], **confluent_connection)])
     assert duplicate.rc != 0 and 'mappings[0] and mappings[1]' in duplicate.task('task')['msg']
     assert emulator.client.requests() == []
+
+
+def test_a_long_filter_reaches_the_api_and_fails_with_its_message_after_one_attempt(ansible, tmp_path):
+    """The 300-character limit is the tenant's (the spec's maxLength is its default), so the module sends the
+    filter and reports the API's 422. The request is off the spec's letter, so a private emulator takes it."""
+    with start_emulator(tmp_path / 'private') as private:
+        (key, secret), = DEFAULT_CREDENTIALS['api_keys'].items()
+        connection = {'base_url': private.https, 'ca_path': private.ca_file, 'api_key': key, 'api_secret': secret}
+        run = ansible.run([dict(task(ONE, display_name='long', filter='x' * 301, **connection), ignore_errors=True)])
+        message = run.assert_ok().task('task')['msg']
+        for part in ("Confluent: create group mapping 'long' failed: HTTP 422", 'invalid_configuration',
+                     "'/filter' must be at most 300 characters", 'request id'):
+            assert part in message
+        posts = [w for w in private.client.writes() if w['method'] == 'POST']
+        assert [(len(w['body']['filter']), w['status']) for w in posts] == [(301, 422)]
+        # A tenant whose limit Confluent raised takes it.
+        private.client.config(confluent={'filter_max_length': 1000})
+        ansible.run([task(ONE, display_name='long', filter='x' * 301, **connection)]).assert_ok()
+        assert [len(m['filter']) for m in private.client.state('confluent')['group_mappings']] == [301]
 
 
 def test_filter_required_to_create_fails_before_any_write(ansible, emulator, confluent_connection):

@@ -8,6 +8,7 @@ import base64
 import json
 import urllib.error
 import urllib.request
+from urllib.parse import unquote
 
 import pytest
 
@@ -60,6 +61,11 @@ def calls(requests):
     return shown
 
 
+def principal(mapping):
+    """The principal a mapping's bindings name: User:<mapping id> (the mapping's own principal is the bare id)."""
+    return 'User:' + mapping['id']
+
+
 def stored_bindings(emulator, principal=None):
     """{principal: sorted [(role_name, crn_pattern)]} (or the list of one principal) as the emulator holds them."""
     held = {}
@@ -88,7 +94,7 @@ def seed(emulator, org):  # pylint: disable=unused-argument
         item.update(extra)
         created = emulator.client.seed('confluent', group_mappings=[item])['group_mappings'][0]
         if bindings:
-            emulator.client.seed('confluent', role_bindings=[dict(b, principal=created['principal']) for b in bindings])
+            emulator.client.seed('confluent', role_bindings=[dict(b, principal=principal(created)) for b in bindings])
         return created
     return plant
 
@@ -102,14 +108,13 @@ def test_a_new_mapping_gets_its_bindings_and_a_second_run_is_silent(ansible, emu
     assert result['summary'] == {'created': 1, 'updated': 0, 'deleted': 0, 'unchanged': 0}
 
     created = emulator.client.state('confluent')['group_mappings'][0]
-    principal = 'User:' + created['id']
-    assert created['principal'] == principal
-    assert stored_bindings(emulator) == {principal: as_pairs(wanted)}
+    assert created['principal'] == created['id']
+    assert stored_bindings(emulator) == {'User:' + created['id']: as_pairs(wanted)}
     writes = emulator.client.writes()
     # The mapping first (its id makes the principal), then its bindings.
     assert calls(writes) == [('POST', MAPPINGS_PATH), ('POST', BINDINGS_PATH), ('POST', BINDINGS_PATH)]
     assert sorted((w['body']['principal'], w['body']['role_name'], w['body']['crn_pattern']) for w in writes[1:]) == \
-        sorted((principal, role, crn) for role, crn in as_pairs(wanted))
+        sorted(('User:' + created['id'], role, crn) for role, crn in as_pairs(wanted))
     assert as_pairs(result['changes'][0]['after']['role_bindings']) == as_pairs(wanted)
     assert result['changes'][0]['before'] == {}
     assert as_pairs(result['mappings'][0]['role_bindings']) == as_pairs(wanted)
@@ -135,8 +140,8 @@ def test_one_changed_binding_is_one_delete_and_one_create(ansible, emulator, con
     writes = emulator.client.writes()
     assert [(w['method'], w['path']) for w in writes] == [('DELETE', '%s/%s' % (BINDINGS_PATH, old_id)),
                                                           ('POST', BINDINGS_PATH)]
-    assert writes[1]['body'] == dict(new, principal=seeded['principal'])
-    assert stored_bindings(emulator, seeded['principal']) == as_pairs([keep, new])
+    assert writes[1]['body'] == dict(new, principal=principal(seeded))
+    assert stored_bindings(emulator, principal(seeded)) == as_pairs([keep, new])
 
     change = result['changes'][0]
     assert change['action'] == 'update' and change['key'] == 'platform'
@@ -144,8 +149,8 @@ def test_one_changed_binding_is_one_delete_and_one_create(ansible, emulator, con
     assert as_pairs(change['after']['role_bindings']) == as_pairs([keep, new])
     assert {k: v for k, v in change['before'].items() if k != 'role_bindings'} == \
         {k: v for k, v in change['after'].items() if k != 'role_bindings'}
-    assert result['diff']['before']['platform']['role_bindings'] == change['before']['role_bindings']
-    assert result['diff']['after']['platform']['role_bindings'] == change['after']['role_bindings']
+    assert result['diff']['before']['role_bindings'] == change['before']['role_bindings']
+    assert result['diff']['after']['role_bindings'] == change['after']['role_bindings']
     assert as_pairs(result['mapping']['role_bindings']) == as_pairs([keep, new])
 
 
@@ -156,7 +161,7 @@ def test_bindings_are_removed_when_the_list_shrinks(ansible, emulator, confluent
     ansible.run([task(SET, mappings=[mapping('platform', role_bindings=bindings[:1])],
                       **confluent_connection)]).assert_ok()
     assert calls(emulator.client.writes()) == [('DELETE', BINDINGS_PATH + '/{id}')] * 2
-    assert stored_bindings(emulator, seeded['principal']) == as_pairs(bindings[:1])
+    assert stored_bindings(emulator, principal(seeded)) == as_pairs(bindings[:1])
 
     emulator.client.clear_requests()
     emptied = ansible.run([task(SET, mappings=[mapping('platform', role_bindings=[])],
@@ -179,7 +184,7 @@ def test_omitted_role_bindings_are_left_alone_and_not_even_read(ansible, emulato
     requests = emulator.client.requests()
     assert [r for r in requests if is_binding_request(r)] == []
     assert calls(emulator.client.writes()) == [('PATCH', MAPPINGS_PATH + '/{id}')]
-    assert stored_bindings(emulator, seeded['principal']) == as_pairs(bindings)
+    assert stored_bindings(emulator, principal(seeded)) == as_pairs(bindings)
 
 
 def test_absent_deletes_the_bindings_first_then_the_mapping(ansible, emulator, confluent_connection, seed):
@@ -196,7 +201,7 @@ def test_absent_deletes_the_bindings_first_then_the_mapping(ansible, emulator, c
     assert calls(writes) == [('DELETE', BINDINGS_PATH + '/{id}'), ('DELETE', BINDINGS_PATH + '/{id}'),
                              ('DELETE', MAPPINGS_PATH + '/{id}')]
     assert writes[-1]['path'] == '%s/%s' % (MAPPINGS_PATH, seeded['id'])
-    assert stored_bindings(emulator) == {other['principal']: [('EnvironmentAdmin', env('prod'))]}
+    assert stored_bindings(emulator) == {principal(other): [('EnvironmentAdmin', env('prod'))]}
     assert [m['display_name'] for m in emulator.client.state('confluent')['group_mappings']] == ['others']
 
 
@@ -211,7 +216,104 @@ def test_purge_deletes_the_purged_mappings_bindings_first(ansible, emulator, con
                              ('DELETE', MAPPINGS_PATH + '/{id}')]
     assert writes[-1]['path'] == '%s/%s' % (MAPPINGS_PATH, gone['id'])
     # The kept mapping had no role_bindings in the task: its bindings stay as they were.
-    assert stored_bindings(emulator) == {kept['principal']: [('EnvironmentAdmin', env('prod'))]}
+    assert stored_bindings(emulator) == {principal(kept): [('EnvironmentAdmin', env('prod'))]}
+
+
+def cluster(name):
+    return '%s/cloud-cluster=lkc-%s' % (env('prod'), name)
+
+
+NESTED = [binding('OrganizationAdmin', ORG), binding('EnvironmentAdmin', env('prod')),
+          binding('CloudClusterAdmin', cluster('orders')),
+          binding('DeveloperRead', cluster('orders') + '/kafka=lkc-orders/topic=orders')]
+
+
+@pytest.mark.parametrize('reading', ['scope-and-nested', 'nested-only'])
+def test_bindings_on_every_scope_are_read_back_and_a_second_run_writes_nothing(
+        ansible, emulator, confluent_connection, org, reading):
+    """Bindings on the organization, an environment, a cluster and a topic, whichever way <org>/* is read."""
+    emulator.client.config(confluent={'inclusive_includes_scope': reading == 'scope-and-nested'})
+    desired = [mapping('platform', role_bindings=NESTED)]
+    first = ansible.run([task(SET, mappings=desired, **confluent_connection)]).assert_ok()
+    assert first.task('task')['summary']['created'] == 1
+    created = emulator.client.state('confluent')['group_mappings'][0]
+    assert stored_bindings(emulator) == {principal(created): as_pairs(NESTED)}
+
+    emulator.client.clear_requests()
+    again = ansible.run([task(SET, mappings=desired, **confluent_connection),
+                         task(ONE, name='one', **dict(desired[0], **confluent_connection)),
+                         {'name': 'info', INFO: dict(confluent_connection, display_name='platform'), 'register': 'info'}])
+    again.assert_ok()
+    assert again.task('task')['changed'] is False and again.task('one')['changed'] is False
+    assert as_pairs(again.task('info')['mappings'][0]['role_bindings']) == as_pairs(NESTED)
+    assert emulator.client.writes() == []
+
+
+@pytest.mark.parametrize('how', ['absent', 'purge'])
+def test_absent_and_purge_delete_the_bindings_on_every_scope_and_no_other_principals(
+        ansible, emulator, confluent_connection, seed, how):
+    gone = seed('gone', NESTED)
+    kept = seed('kept', NESTED[:2])
+    # Another principal's binding on the same scope is not the mapping's to delete.
+    emulator.client.seed('confluent', role_bindings=[dict(NESTED[2], principal='User:sa-other')])
+    if how == 'absent':
+        tasks = [task(ONE, display_name='gone', state='absent', **confluent_connection)]
+    else:
+        tasks = [task(SET, mappings=[mapping('kept')], purge=True, **confluent_connection)]
+    result = ansible.run(tasks, diff=True).assert_ok().task('task')
+    assert [(c['action'], c['key']) for c in result['changes']] == [('delete', 'gone')]
+    assert as_pairs(result['changes'][0]['before']['role_bindings']) == as_pairs(NESTED)
+    assert calls(emulator.client.writes()) == [('DELETE', BINDINGS_PATH + '/{id}')] * 4 + [('DELETE', MAPPINGS_PATH + '/{id}')]
+    assert emulator.client.writes()[-1]['path'] == '%s/%s' % (MAPPINGS_PATH, gone['id'])
+    assert stored_bindings(emulator) == {principal(kept): as_pairs(NESTED[:2]),
+                                         'User:sa-other': as_pairs(NESTED[2:3])}
+
+
+def test_a_no_change_purge_over_250_mappings_sends_only_its_list_pages(ansible, emulator, confluent_connection, seed):
+    names = ['team-%03d' % n for n in range(250)]
+    emulator.client.seed('confluent', group_mappings=[mapping(name) for name in names])
+    created = emulator.client.state('confluent')['group_mappings']
+    emulator.client.seed('confluent', role_bindings=[dict(binding('DeveloperRead', env('prod')), principal=principal(m))
+                                                     for m in created[:20]])
+    emulator.client.clear_requests()
+    run = ansible.run([task(SET, mappings=[mapping(name) for name in names], purge=True, **confluent_connection)])
+    assert run.assert_ok().task('task')['changed'] is False
+    requests = emulator.client.requests()
+    assert [(r['method'], r['path'], r['query'].get('page_token') is not None) for r in requests] == [
+        ('GET', MAPPINGS_PATH, False), ('GET', MAPPINGS_PATH, True), ('GET', MAPPINGS_PATH, True)]
+
+
+@pytest.mark.parametrize('principal_format', ['bare', 'prefixed'])
+def test_bindings_name_user_and_the_mapping_id_however_the_api_writes_its_principal(
+        ansible, emulator, confluent_connection, org, principal_format):
+    """The spec's example principal is a bare id; a User:-prefixed one is understood too. Never a bare id in a binding."""
+    emulator.client.config(confluent={'principal_format': principal_format})
+    desired = [mapping('platform', role_bindings=[binding('EnvironmentAdmin', env('prod'))])]
+    run = ansible.run([task(SET, mappings=desired, **confluent_connection),
+                       task(SET, name='again', mappings=desired, **confluent_connection)]).assert_ok()
+    created = emulator.client.state('confluent')['group_mappings'][0]
+    assert created['principal'] == ('User:' if principal_format == 'prefixed' else '') + created['id']
+    posts = [w for w in emulator.client.writes() if w['path'] == BINDINGS_PATH]
+    assert [(p['status'], p['body']['principal']) for p in posts] == [(201, 'User:' + created['id'])]
+    assert run.task('again')['changed'] is False
+
+
+def test_a_crn_read_back_percent_encoded_is_the_same_binding(ansible, emulator, confluent_connection, seed):
+    subject = ORG + '/schema-registry=lsrc-1/subject=:.orders:orders-value'
+    seeded = seed('schemas', [binding('DeveloperRead', subject)])
+    emulator.client.config(confluent={'encode_crn_colons': True})
+    listed = ansible.run([{'name': 'info', INFO: dict(confluent_connection), 'register': 'info'}]).assert_ok()
+    assert listed.task('info')['mappings'][0]['role_bindings'] == [
+        binding('DeveloperRead', subject.replace('=:.orders:', '=%3A.orders%3A'))]
+    emulator.client.clear_requests()
+    run = ansible.run([task(SET, mappings=[mapping('schemas', role_bindings=[
+        binding('DeveloperRead', subject), binding('DeveloperWrite', subject)])], **confluent_connection)]).assert_ok()
+    assert calls(emulator.client.writes()) == [('POST', BINDINGS_PATH)]
+    assert run.task('task')['changes'][0]['after']['role_bindings'] == [
+        binding('DeveloperRead', subject), binding('DeveloperWrite', subject)]
+    # The emulator's state shows what its API answers: encoded.
+    assert [(role, unquote(crn)) for role, crn in stored_bindings(emulator, principal(seeded))] == [
+        ('DeveloperRead', subject), ('DeveloperWrite', subject)]
 
 
 def test_150_bindings_are_read_in_two_pages_and_a_no_change_run_is_silent(
@@ -224,12 +326,12 @@ def test_150_bindings_are_read_in_two_pages_and_a_no_change_run_is_silent(
     assert run.task('task')['diff'] == {'before': {}, 'after': {}}
     assert emulator.client.writes() == []
     lists = [r for r in emulator.client.requests() if r['method'] == 'GET' and r['path'] == BINDINGS_PATH]
-    assert len(lists) == 2
+    # The organization itself (no binding there), then every scope below it in two pages.
+    assert [(r['query']['crn_pattern'], 'page_token' in r['query']) for r in lists] == [
+        ([ORG], False), ([ORG + '/*'], False), ([ORG + '/*'], True)]
     for request in lists:
         assert request['query']['page_size'] == ['100']
-        assert request['query']['principal'] == [seeded['principal']]
-        assert request['query']['crn_pattern'] == [ORG]
-    assert 'page_token' in lists[1]['query']
+        assert request['query']['principal'] == [principal(seeded)]
 
 
 def test_many_mappings_read_the_organizations_bindings_at_once(ansible, emulator, confluent_connection, seed):
@@ -243,7 +345,8 @@ def test_many_mappings_read_the_organizations_bindings_at_once(ansible, emulator
     assert run.task('task')['changed'] is False
     assert emulator.client.writes() == []
     lists = [r for r in emulator.client.requests() if r['method'] == 'GET' and r['path'] == BINDINGS_PATH]
-    assert [sorted(r['query']) for r in lists] == [['crn_pattern', 'page_size']]
+    assert [(sorted(r['query']), r['query']['crn_pattern']) for r in lists] == [
+        (['crn_pattern', 'page_size'], [ORG]), (['crn_pattern', 'page_size'], [ORG + '/*'])]
 
 
 def test_check_mode_plans_binding_changes_and_writes_nothing(ansible, emulator, confluent_connection, seed):
@@ -323,7 +426,7 @@ def test_a_409_on_create_means_the_binding_exists(ansible, emulator, confluent_c
     result = run.assert_ok().task('task')
     assert result['changed'] is True
     posts = [w for w in emulator.client.writes() if w['path'] == BINDINGS_PATH]
-    assert [(p['status'], p['body']) for p in posts] == [(409, dict(wanted, principal=seeded['principal']))]
+    assert [(p['status'], p['body']) for p in posts] == [(409, dict(wanted, principal=principal(seeded)))]
     assert as_pairs(result['mapping']['role_bindings']) == as_pairs([wanted])
 
 
@@ -333,7 +436,7 @@ def test_a_lost_binding_create_answer_leaves_exactly_one_binding(ansible, emulat
     emulator.client.fault({'type': 'drop_after_apply'}, match={'method': 'POST', 'path': '^%s$' % BINDINGS_PATH},
                           count=1)
     ansible.run([task(ONE, display_name='platform', role_bindings=[wanted], **confluent_connection)]).assert_ok()
-    assert stored_bindings(emulator) == {seeded['principal']: as_pairs([wanted])}
+    assert stored_bindings(emulator) == {principal(seeded): as_pairs([wanted])}
     assert len([w for w in emulator.client.writes() if w['path'] == BINDINGS_PATH]) == 1
     emulator.client.clear_requests()
     again = ansible.run([task(ONE, display_name='platform', role_bindings=[wanted], **confluent_connection)])
@@ -376,7 +479,7 @@ def test_the_emulator_keeps_a_deleted_mappings_bindings(emulator, seed):
     seeded = seed('platform', [binding('EnvironmentAdmin', env('prod'))])
     status, _headers, _body = api_call(emulator.http, 'DELETE', '%s/%s' % (MAPPINGS_PATH, seeded['id']))
     assert status == 204
-    assert stored_bindings(emulator) == {seeded['principal']: [('EnvironmentAdmin', env('prod'))]}
+    assert stored_bindings(emulator) == {principal(seeded): [('EnvironmentAdmin', env('prod'))]}
 
 
 def test_the_emulator_refuses_what_the_spec_refuses(tmp_path):
@@ -403,11 +506,17 @@ def test_the_emulator_refuses_what_the_spec_refuses(tmp_path):
         for query in ('', '?page_size=10', '?crn_pattern=%s&page_size=101' % ORG, '?crn_pattern=crn://x&color=red'):
             status, _headers, failure = api_call(base, 'GET', BINDINGS_PATH + query)
             assert status == 400, query
-        status, _headers, listed = api_call(base, 'GET', BINDINGS_PATH + '?crn_pattern=crn://confluent.cloud/')
-        assert status == 200 and [b['id'] for b in listed['data']] == [created['id']]
+        # One scope, or with a trailing /* the scopes below it too (the Confluent CLI's --inclusive).
+        for pattern, found in ((env('prod'), [created['id']]), (ORG + '/*', [created['id']]), (ORG, []),
+                               ('crn://confluent.cloud/', []), (env('prod') + '/environment', [])):
+            status, _headers, listed = api_call(base, 'GET', BINDINGS_PATH + '?crn_pattern=' + pattern)
+            assert status == 200 and [b['id'] for b in listed['data']] == found, pattern
         assert (listed['api_version'], listed['kind']) == ('iam/v2', 'RoleBindingList')
-        status, _headers, listed = api_call(base, 'GET', BINDINGS_PATH + '?crn_pattern=crn://other/')
-        assert status == 200 and listed['data'] == []
+        private.client.config(confluent={'inclusive_includes_scope': True})
+        assert [b['id'] for b in api_call(base, 'GET', BINDINGS_PATH + '?crn_pattern=' + env('prod') + '/*')[2]['data']] == [
+            created['id']]
+        private.client.config(confluent={'inclusive_includes_scope': False})
+        assert api_call(base, 'GET', BINDINGS_PATH + '?crn_pattern=' + env('prod') + '/*')[2]['data'] == []
 
         path = '%s/%s' % (BINDINGS_PATH, created['id'])
         assert api_call(base, 'GET', path)[0] == 200

@@ -203,14 +203,14 @@ def test_export_then_apply_changes_nothing_and_two_exports_are_byte_identical(an
     org_id = emulator.client.state('atlas')['org_id']
     seeded = emulator.client.seed('confluent', group_mappings=[confluent_mapping('zeta', 'Last'),
                                                                confluent_mapping('alpha')])['group_mappings']
-    principal = next(m['principal'] for m in seeded if m['display_name'] == 'alpha')
+    principal = 'User:' + next(m['id'] for m in seeded if m['display_name'] == 'alpha')
     crn = 'crn://confluent.cloud/organization=%s/environment=env-1' % emulator.client.config()['confluent']['org_id']
     emulator.client.seed('confluent', role_bindings=[{'principal': principal, 'role_name': 'EnvironmentAdmin',
                                                       'crn_pattern': crn}])
     emulator.client.seed('atlas', role_mappings=[{'externalGroupName': 'data', 'roleAssignments': [
         {'role': 'GROUP_READ_ONLY', 'groupId': PROJECT}, {'role': 'ORG_MEMBER', 'orgId': org_id}]}])
     emulator.client.seed('aria', groups=[{'displayName': 'lcm-admins', 'domain': DOMAIN, 'groupType': 'ALL_USERS',
-                                          'mappedRoles': ['LCM Admin', 'Locker Admin'],
+                                          'mappedRoles': ['Certificate Administrator', 'LCM Admin'],
                                           'groupMetadata': {'distinguishedName': 'CN=lcm-admins,DC=example,DC=com'}}])
 
     first, second = tmp_path / 'first', tmp_path / 'second'
@@ -232,7 +232,7 @@ def test_export_then_apply_changes_nothing_and_two_exports_are_byte_identical(an
         {'project_id': PROJECT, 'role': 'GROUP_READ_ONLY'}, {'org_id': org_id, 'role': 'ORG_MEMBER'}]}]
     aria = yaml.safe_load(exported['aria-lcm.yml'])['aria_group_mappings']
     assert 'vmid' not in aria[0]
-    assert aria[0]['mapped_roles'] == ['LCM Admin', 'Locker Admin']
+    assert aria[0]['mapped_roles'] == ['Certificate Administrator', 'LCM Admin']
     assert aria[0]['group_metadata'] == {'distinguished_name': 'CN=lcm-admins,DC=example,DC=com'}
     for text in exported.values():
         for read_only in (b'id:', b'principal:', b'status:', b'vmid:'):

@@ -10,17 +10,17 @@ import requests
 from ansible_collections.sso.mappings.plugins.module_utils import _aria, _client
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
 
-ADMIN, LOCKER, DEV = 'vmid-admin-0001', 'vmid-locker-0002', 'vmid-dev-0003'
+ADMIN, CERTIFICATES, DEV = 'vmid-admin-0001', 'vmid-certificates-0002', 'vmid-dev-0003'
 ROLES = [
     {'roleName': 'LCM Admin', 'roleDescription': 'Administrator', 'vmid': ADMIN},
-    {'roleName': 'Locker Admin', 'roleDescription': 'Locker', 'vmid': LOCKER},
+    {'roleName': 'Certificate Administrator', 'roleDescription': 'Certificates', 'vmid': CERTIFICATES},
     {'roleName': 'Content Developer', 'roleDescription': 'Content', 'vmid': DEV},
 ]
 RAW = {'vmid': 'group-1', 'displayName': 'lcm-admins', 'domain': 'example.com', 'groupType': None, 'isDisabled': False,
        'providerIdentifier': None, 'groupMetadata': None,
        'roleMappings': [dict(ROLES[1]), dict(ROLES[0])]}
 CURRENT = {'vmid': 'group-1', 'display_name': 'lcm-admins', 'domain': 'example.com', 'is_disabled': False,
-           'mapped_roles': ['LCM Admin', 'Locker Admin']}
+           'mapped_roles': ['Certificate Administrator', 'LCM Admin']}
 
 
 def offline_api():
@@ -56,9 +56,9 @@ def test_normalise_reads_metadata_and_role_vmids_tolerantly():
 
 def test_validate_resolves_names_and_vmids_to_names():
     desired = offline_api().validate({'display_name': 'eng', 'domain': 'example.com',
-                                      'mapped_roles': [LOCKER, 'LCM Admin', 'Locker Admin'], 'state': 'present'}, None)
+                                      'mapped_roles': [CERTIFICATES, 'LCM Admin', 'Certificate Administrator'], 'state': 'present'}, None)
     assert desired == {'state': 'present', 'display_name': 'eng', 'domain': 'example.com',
-                       'mapped_roles': ['LCM Admin', 'Locker Admin']}
+                       'mapped_roles': ['Certificate Administrator', 'LCM Admin']}
 
 
 def test_an_unknown_role_lists_the_valid_names():
@@ -68,7 +68,7 @@ def test_an_unknown_role_lists_the_valid_names():
     message = str(caught.value)
     assert message.startswith('Aria: mappings[1] (eng@example.com): ')
     assert "unknown role 'lcm admin'" in message
-    assert 'valid role names: Content Developer, LCM Admin, Locker Admin' in message
+    assert 'valid role names: Certificate Administrator, Content Developer, LCM Admin' in message
 
 
 @pytest.mark.parametrize('item, message', [
@@ -114,7 +114,7 @@ def test_identity_ignores_case_and_the_key_keeps_the_spelling():
 
 def test_compare_treats_roles_as_a_set_and_leaves_omitted_fields_alone():
     api = offline_api()
-    same = api.validate({'display_name': 'lcm-admins', 'domain': 'example.com', 'mapped_roles': [LOCKER, ADMIN]}, None)
+    same = api.validate({'display_name': 'lcm-admins', 'domain': 'example.com', 'mapped_roles': [CERTIFICATES, ADMIN]}, None)
     assert api.compare(same, CURRENT) == {}
     assert api.compare({'mapped_roles': ['LCM Admin']}, CURRENT) == {'mapped_roles': ['LCM Admin']}
     assert api.compare({'mapped_roles': []}, CURRENT) == {'mapped_roles': []}
@@ -145,7 +145,7 @@ def test_body_sends_vmids_and_camel_case_and_no_read_only_field():
     api = offline_api()
     mapping = dict(CURRENT, group_type='ALL_USERS', provider_identifier='idp-1',
                    group_metadata={'distinguished_name': 'CN=x', 'additional_meta': ['a']})
-    assert api.body(mapping) == {'displayName': 'lcm-admins', 'domain': 'example.com', 'mappedRoles': [ADMIN, LOCKER],
+    assert api.body(mapping) == {'displayName': 'lcm-admins', 'domain': 'example.com', 'mappedRoles': [CERTIFICATES, ADMIN],
                                  'groupType': 'ALL_USERS', 'isDisabled': False, 'providerIdentifier': 'idp-1',
                                  'groupMetadata': {'distinguishedName': 'CN=x', 'additionalMeta': ['a']}}
 
@@ -181,11 +181,11 @@ def test_one_group_is_looked_up_by_name_and_404_means_none(scripted, missing):
 def test_create_answered_200_without_a_body_reads_the_group_again(scripted):
     api, transport = api_with([(200, None), (200, [dict(RAW, domain='other.com'), RAW])], scripted)
     result = api.create({'state': 'present', 'display_name': 'lcm-admins', 'domain': 'example.com',
-                         'mapped_roles': ['LCM Admin', 'Locker Admin']})
+                         'mapped_roles': ['Certificate Administrator', 'LCM Admin']})
     assert result == CURRENT
     assert [r.method for r in transport.sent] == ['POST', 'GET']
     assert transport.sent[0].body == (b'{"displayName": "lcm-admins", "domain": "example.com", '
-                                      b'"mappedRoles": ["vmid-admin-0001", "vmid-locker-0002"]}')
+                                      b'"mappedRoles": ["vmid-certificates-0002", "vmid-admin-0001"]}')
 
 
 def test_create_answered_201_uses_the_answer(scripted):

@@ -11,7 +11,7 @@ from ansible_collections.sso.mappings.plugins.module_utils import _client, _conf
 from ansible_collections.sso.mappings.plugins.module_utils._errors import InputError
 
 RAW = {'api_version': 'iam/v2/sso', 'kind': 'GroupMapping', 'id': 'group-a1', 'display_name': 'eng',
-       'description': 'Engineers', 'filter': '"eng" in claims.groups', 'principal': 'User:group-a1',
+       'description': 'Engineers', 'filter': '"eng" in claims.groups', 'principal': 'group-a1',
        'state': 'ENABLED', 'metadata': {'self': 'x', 'resource_name': 'crn://confluent.cloud/organization=o/group-mapping=group-a1'}}
 
 
@@ -23,13 +23,12 @@ def api_with(steps, scripted):
 
 def test_normalise_renames_state_and_drops_noise():
     assert _confluent.normalise(RAW) == {'id': 'group-a1', 'display_name': 'eng', 'description': 'Engineers',
-                                         'filter': '"eng" in claims.groups', 'principal': 'User:group-a1',
+                                         'filter': '"eng" in claims.groups', 'principal': 'group-a1',
                                          'status': 'ENABLED'}
     assert _confluent.normalise({'id': 'g', 'display_name': 'n', 'filter': 'f'})['description'] == ''
 
 
 @pytest.mark.parametrize('item, message', [
-    ({'display_name': 'eng', 'filter': 'x' * 301}, 'filter must be at most 300 characters'),
     ({'display_name': '', 'filter': 'f'}, 'display_name must not be empty'),
     ({'display_name': ' eng', 'filter': 'f'}, 'leading or trailing white space'),
     ({'display_name': 'e\x00ng', 'filter': 'f'}, 'control or invisible'),
@@ -43,6 +42,11 @@ def test_validation_names_the_option_and_item(item, message):
         api.validate(dict(item, state='present'), 'mappings[2]')
     assert message in str(caught.value)
     assert 'mappings[2]' in str(caught.value) and str(caught.value).startswith('Confluent: ')
+
+
+def test_a_long_filter_is_left_to_the_api_whose_limit_is_the_tenants():
+    api = _confluent.ConfluentGroupMappings(None, None)
+    assert api.validate({'display_name': 'eng', 'filter': 'x' * 5000, 'state': 'present'}, None)['filter'] == 'x' * 5000
 
 
 def test_validation_accepts_info_output_and_drops_read_only_fields():
@@ -111,22 +115,50 @@ ORG = 'crn://confluent.cloud/organization=o'
 
 
 def test_bindings_are_read_only_for_items_that_name_them(scripted):
-    page = {'data': [RAW, dict(RAW, id='group-b2', display_name='ops', principal='User:group-b2')], 'metadata': {}}
-    bindings = {'data': [binding('EnvironmentAdmin', ORG + '/environment=env-1')], 'metadata': {}}
-    api, transport = api_with([(200, page), (200, bindings)], scripted)
-    mappings = api.list_current(desired=[{'display_name': 'eng', 'role_bindings': []}, {'display_name': 'ops'}])
-    assert mappings[0]['role_bindings'] == [{'role_name': 'EnvironmentAdmin', 'crn_pattern': ORG + '/environment=env-1'}]
+    from ansible_collections.sso.mappings.plugins.module_utils import _reconcile
+    page = {'data': [RAW, dict(RAW, id='group-b2', display_name='ops', principal='group-b2')], 'metadata': {}}
+    org_level = {'data': [binding('OrganizationAdmin', ORG, binding_id='rb-0')], 'metadata': {}}
+    nested = {'data': [binding('OrganizationAdmin', ORG, binding_id='rb-0'),
+                       binding('EnvironmentAdmin', ORG + '/environment=env-1')], 'metadata': {}}
+    api, transport = api_with([(200, page), (200, org_level), (200, nested)], scripted)
+    desired = [{'display_name': 'eng', 'role_bindings': [], 'state': 'present'},
+               {'display_name': 'ops', 'state': 'present'}]
+    mappings = api.list_current(desired)
+    _reconcile.plan(api, desired, mappings)
+    # Both readings of <org>/* (with or without the organization itself) are covered, joined by id.
+    assert mappings[0]['role_bindings'] == [{'role_name': 'EnvironmentAdmin', 'crn_pattern': ORG + '/environment=env-1'},
+                                            {'role_name': 'OrganizationAdmin', 'crn_pattern': ORG}]
     assert 'role_bindings' not in mappings[1]
+    # The principal of a mapping's bindings is User:<id>, although the mapping's principal is the bare id.
     assert transport.sent[1].url.endswith('/iam/v2/role-bindings?crn_pattern=crn%3A%2F%2Fconfluent.cloud%2F'
                                           'organization%3Do&page_size=100&principal=User%3Agroup-a1')
+    assert transport.sent[2].url.endswith('/iam/v2/role-bindings?crn_pattern=crn%3A%2F%2Fconfluent.cloud%2F'
+                                          'organization%3Do%2F%2A&page_size=100&principal=User%3Agroup-a1')
     api, transport = api_with([(200, page)], scripted)
-    api.list_current(desired=[{'display_name': 'eng'}])
+    _reconcile.plan(api, [{'display_name': 'eng', 'state': 'present'}], api.list_current())
     assert len(transport.sent) == 1
+
+
+@pytest.mark.parametrize('principal', ['group-a1', 'User:group-a1', None])
+def test_bindings_name_user_and_the_mapping_id_however_the_principal_is_written(principal):
+    from ansible_collections.sso.mappings.plugins.module_utils._confluent_role_bindings import principal_of
+    assert principal_of({'id': 'group-a1', 'principal': principal}) == 'User:group-a1'
+    assert principal_of({'principal': principal}) == ('User:group-a1' if principal else None)
+    assert principal_of({'id': 'pool-old'}) == 'User:pool-old'
+
+
+def test_crns_compare_decoded():
+    from ansible_collections.sso.mappings.plugins.module_utils._confluent_role_bindings import same_bindings, sort_bindings
+    plain = {'role_name': 'DeveloperRead', 'crn_pattern': ORG + '/schema-registry=lsrc-1/subject=:.ctx:orders'}
+    encoded = {'role_name': 'DeveloperRead', 'crn_pattern': ORG + '/schema-registry=lsrc-1/subject=%3A.ctx%3Aorders'}
+    assert same_bindings([plain], [encoded])
+    assert sort_bindings([plain, encoded]) == [plain]
+    assert not same_bindings([plain], [dict(plain, role_name='DeveloperWrite')])
 
 
 def test_a_changed_binding_is_a_delete_and_a_create(scripted):
     api, transport = api_with([(200, {}), (201, {})], scripted)
-    api.binding_ids[('User:group-a1', 'EnvironmentAdmin', ORG + '/environment=env-1')] = 'rb-1'
+    api.bindings.ids[('User:group-a1', 'EnvironmentAdmin', ORG + '/environment=env-1')] = 'rb-1'
     current = dict(_confluent.normalise(RAW), role_bindings=[
         {'role_name': 'EnvironmentAdmin', 'crn_pattern': ORG + '/environment=env-1'}])
     want = [{'role_name': 'EnvironmentAdmin', 'crn_pattern': ORG + '/environment=env-2'}]
@@ -139,7 +171,7 @@ def test_a_changed_binding_is_a_delete_and_a_create(scripted):
 
 def test_deleting_a_mapping_deletes_its_bindings_first(scripted):
     api, transport = api_with([(200, {}), (204, None)], scripted)
-    api.binding_ids[('User:group-a1', 'CloudClusterAdmin', ORG)] = 'rb-9'
+    api.bindings.ids[('User:group-a1', 'CloudClusterAdmin', ORG)] = 'rb-9'
     current = dict(_confluent.normalise(RAW), role_bindings=[{'role_name': 'CloudClusterAdmin', 'crn_pattern': ORG}])
     api.delete(current)
     assert [(r.method, r.url.rsplit('/', 1)[-1]) for r in transport.sent] == [('DELETE', 'rb-9'), ('DELETE', 'group-a1')]
@@ -157,7 +189,7 @@ def test_binding_validation(bad, message):
 
 def test_a_binding_outside_the_organization_is_refused_before_any_write():
     api = _confluent.ConfluentGroupMappings(None, None)
-    api.org_crn = ORG
+    api.bindings.org_crn = ORG
     outside = {'display_name': 'eng', 'filter': 'f',
                'role_bindings': [{'role_name': 'EnvironmentAdmin', 'crn_pattern': 'crn://confluent.cloud/organization=x'}]}
     with pytest.raises(InputError, match='outside this organization'):
@@ -170,7 +202,7 @@ def test_a_binding_outside_the_organization_is_refused_before_any_write():
 
 def test_a_failed_binding_after_a_created_mapping_still_reports_the_mapping(scripted):
     from ansible_collections.sso.mappings.plugins.module_utils import _reconcile
-    created = dict(RAW, id='group-new', display_name='new', principal='User:group-new')
+    created = dict(RAW, id='group-new', display_name='new', principal='group-new')
     api, _transport = api_with([(201, created), (400, {'errors': [{'code': 'bad', 'detail': 'no such role'}]})],
                                scripted)
     desired = {'display_name': 'new', 'filter': 'f', 'description': '', 'state': 'present',
