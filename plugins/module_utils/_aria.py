@@ -18,9 +18,10 @@ from __future__ import annotations
 import threading
 from urllib.parse import quote
 
+from ansible_collections.sso.mappings.plugins.module_utils._adapter import MappingApi
+from ansible_collections.sso.mappings.plugins.module_utils._connection import Connection, CredentialMethod
 from ansible_collections.sso.mappings.plugins.module_utils._errors import InputError
-from ansible_collections.sso.mappings.plugins.module_utils._module import Connection, CredentialMethod, MappingModule
-from ansible_collections.sso.mappings.plugins.module_utils._reconcile import MappingApi
+from ansible_collections.sso.mappings.plugins.module_utils._runner import ProviderModules
 from ansible_collections.sso.mappings.plugins.module_utils._validation import check_text, where_label
 
 try:
@@ -40,7 +41,7 @@ CONNECTION = Connection(
         CredentialMethod('a user name and password', (
             ('username', ('ARIA_LCM_USERNAME',), False),
             ('password', ('ARIA_LCM_PASSWORD',), True),
-        ), lambda client, values: HTTPBasicAuth(values['username'], values['password'])),
+        ), lambda client, settings: HTTPBasicAuth(settings.credentials['username'], settings.credentials['password'])),
     ),
     # 401 and 403 come without a body: say what they mean for this API.
     status_hints={
@@ -93,12 +94,13 @@ def _metadata(metadata):
 class AriaGroupMappings(MappingApi):
     provider = 'Aria'
     resource = 'group'
+    id_field = 'vmid'
+    read_only = ('vmid',)
 
-    def __init__(self, module, client):
-        super().__init__(module, client)
+    def __init__(self, client, options=None):
+        super().__init__(client, options)
         self._roles = None
         self._roles_lock = threading.Lock()
-        self._unresolved = []  # (desired, label) whose role names are not resolved yet
 
     # Roles: read once per run, only when needed.
     def roles(self):
@@ -110,11 +112,13 @@ class AriaGroupMappings(MappingApi):
                 self._roles = [r for r in roles if isinstance(r, dict) and r.get('vmid')]
         return self._roles
 
-    def prepare(self):
-        """Resolve role names and vmids to the appliance's role names (one roles request per run)."""
-        for desired, label in self._unresolved:
-            desired['mapped_roles'] = sorted(set(self.resolve_role(r, label) for r in desired['mapped_roles']))
-        self._unresolved = []
+    def resolve(self, desired, wheres):
+        """Role names and vmids become the appliance's role names (one roles request per run, only when
+        some item names roles)."""
+        for item, where in zip(desired, wheres):
+            if item.get('mapped_roles'):
+                label = where_label(self.provider, where, self.key(item))
+                item['mapped_roles'] = sorted(set(self.resolve_role(r, label) for r in item['mapped_roles']))
 
     def role_name(self, vmid):
         for role in self.roles():
@@ -166,11 +170,8 @@ class AriaGroupMappings(MappingApi):
         if desired['state'] == 'absent':
             return desired
         if item.get('mapped_roles') is not None:
+            # Names become canonical in resolve(), once every item has passed its local checks.
             desired['mapped_roles'] = [check_text(r, 'mapped_roles', label) for r in item['mapped_roles']]
-            # Names become canonical in prepare(), once every item has passed its local checks.
-            self._unresolved.append((desired, label))
-            if self._roles is not None:
-                self.prepare()
         for option in ('group_type', 'provider_identifier'):
             if item.get(option) is not None:
                 desired[option] = check_text(item[option], option, label, max_length=255)
@@ -281,4 +282,5 @@ def _groups(data):
     return [g for g in data or [] if isinstance(g, dict)]
 
 
-MODULE = MappingModule(CONNECTION, AriaGroupMappings, MAPPING_OPTIONS, INFO_FILTERS)
+MODULES = ProviderModules(CONNECTION, AriaGroupMappings, MAPPING_OPTIONS, INFO_FILTERS,
+                          role_variable='aria_group_mappings')

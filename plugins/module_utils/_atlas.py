@@ -14,10 +14,11 @@ import difflib
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.sso.mappings.plugins.module_utils._client import BearerAuth, ClientCredentialsAuth
+from ansible_collections.sso.mappings.plugins.module_utils._adapter import MappingApi
+from ansible_collections.sso.mappings.plugins.module_utils._auth import BearerAuth, ClientCredentialsAuth
+from ansible_collections.sso.mappings.plugins.module_utils._connection import Connection, CredentialMethod
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
-from ansible_collections.sso.mappings.plugins.module_utils._module import Connection, CredentialMethod, MappingModule
-from ansible_collections.sso.mappings.plugins.module_utils._reconcile import MappingApi
+from ansible_collections.sso.mappings.plugins.module_utils._runner import ProviderModules
 from ansible_collections.sso.mappings.plugins.module_utils._validation import check_text, where_label
 
 try:
@@ -46,16 +47,29 @@ API_VERSION = r'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
 
 
 class AtlasConnection(Connection):
-    def headers_for(self, params):
+    def headers(self, settings):
         # Every Atlas call names the API version in its media type; without it the API answers 406.
-        return {'Accept': media_type(params['api_version'])}
+        return {'Accept': media_type(settings.options['api_version'])}
 
 
 def media_type(api_version):
     return 'application/vnd.atlas.%s+json' % api_version
 
 
-def _service_account_auth(client, values):
+def check_options(params):
+    """The scope and the API version, before any request."""
+    label = 'Atlas'
+    org_id = _hex_id(params.get('org_id'), 'org_id', label)
+    if org_id is None:
+        raise InputError('Atlas: org_id is required (or the environment variable MONGODB_ATLAS_ORG_ID)')
+    api_version = params.get('api_version') or '2023-01-01'
+    check_text(api_version, 'api_version', label, pattern=API_VERSION, pattern_text='an API version date (YYYY-MM-DD)')
+    return {'org_id': org_id, 'api_version': api_version,
+            'federation_settings_id': _hex_id(params.get('federation_settings_id'), 'federation_settings_id', label)}
+
+
+def _service_account_auth(client, settings):
+    values = settings.credentials
     return ClientCredentialsAuth(client, TOKEN_PATH, values['client_id'], values['client_secret'],
                                  'get an access token for service account %r' % values['client_id'])
 
@@ -72,11 +86,12 @@ CONNECTION = AtlasConnection(
         CredentialMethod('an API key', (
             ('public_key', ('MONGODB_ATLAS_PUBLIC_API_KEY', 'MONGODB_ATLAS_PUBLIC_KEY'), True),
             ('private_key', ('MONGODB_ATLAS_PRIVATE_API_KEY', 'MONGODB_ATLAS_PRIVATE_KEY'), True),
-        ), lambda client, values: HTTPDigestAuth(values['public_key'], values['private_key'])),
+        ), lambda client, settings: HTTPDigestAuth(settings.credentials['public_key'], settings.credentials['private_key'])),
         CredentialMethod('an access token', (
             ('access_token', ('MONGODB_ATLAS_ACCESS_TOKEN',), True),
-        ), lambda client, values: BearerAuth(values['access_token'])),
+        ), lambda client, settings: BearerAuth(settings.credentials['access_token'])),
     ),
+    check_options=check_options,
     extra_options={
         'api_version': {'type': 'str', 'default': '2023-01-01'},
         'org_id': {'type': 'str', 'required': True, 'fallback': (env_fallback, ['MONGODB_ATLAS_ORG_ID'])},
@@ -153,18 +168,11 @@ class AtlasRoleMappings(MappingApi):
     provider = 'Atlas'
     resource = 'role mapping'
 
-    def __init__(self, module, client):
-        super().__init__(module, client)
-        params = module.params if module is not None else {}
-        label = 'Atlas'
-        self.org_id = _hex_id(params.get('org_id'), 'org_id', label)
-        if module is not None and self.org_id is None:
-            raise InputError('Atlas: org_id is required (or the environment variable MONGODB_ATLAS_ORG_ID)')
-        self.federation_settings_id = _hex_id(params.get('federation_settings_id'), 'federation_settings_id', label)
-        api_version = params.get('api_version') or '2023-01-01'
-        check_text(api_version, 'api_version', label, pattern=API_VERSION,
-                   pattern_text='an API version date (YYYY-MM-DD)')
-        self.media_type = media_type(api_version)
+    def __init__(self, client, options=None):
+        super().__init__(client, options)
+        self.org_id = self.options.get('org_id')
+        self.federation_settings_id = self.options.get('federation_settings_id')
+        self.media_type = media_type(self.options.get('api_version') or '2023-01-01')
 
     @property
     def path(self):
@@ -336,4 +344,5 @@ def _next_page(data, _params):
     return None
 
 
-MODULE = MappingModule(CONNECTION, AtlasRoleMappings, MAPPING_OPTIONS, INFO_FILTERS)
+MODULES = ProviderModules(CONNECTION, AtlasRoleMappings, MAPPING_OPTIONS, INFO_FILTERS,
+                          role_variable='atlas_role_mappings')

@@ -16,24 +16,21 @@ answer was lost is never re-sent blindly: the caller's ``landed`` check runs fir
 
 from __future__ import annotations
 
-import collections
-import contextlib
-import email.utils
 import random
 import threading
 import time
 import traceback
 
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, parse_error_body
+from ansible_collections.sso.mappings.plugins.module_utils._pacing import (
+    RESET_HEADERS, Pacer, header_number, parse_retry_after)
 
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from requests.auth import AuthBase
 except ImportError:  # pragma: no cover - reported by the module with missing_required_lib
     requests = None
     HTTPAdapter = None
-    AuthBase = object
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 else:
     REQUESTS_IMPORT_ERROR = None
@@ -46,76 +43,11 @@ RETRYABLE_STATUSES = frozenset((429, 500, 502, 503, 504))
 RATE_LIMITED_RETRIES_FACTOR = 4
 # A server that answers these did not process the request, so even a create may be re-sent.
 NOT_PROCESSED_STATUSES = frozenset((429, 503))
-LIMIT_HEADERS = ('X-RateLimit-Limit', 'RateLimit-Limit')
-REMAINING_HEADERS = ('X-RateLimit-Remaining', 'RateLimit-Remaining')
-RESET_HEADERS = ('X-RateLimit-Reset', 'RateLimit-Reset')
 REQUEST_ID_HEADERS = ('X-Request-Id', 'X-Request-ID', 'Request-Id', 'X-Correlation-Id', 'X-Vmware-Request-Id')
 
 TLS_HINT = ('The server certificate could not be verified. Set ca_path to the CA bundle that signed it '
             '(appliances often use a private CA or a self-signed certificate), or, only for testing, '
             'set validate_certs to false.')
-
-
-class BearerAuth(AuthBase):
-    """``Authorization: Bearer <token>`` on every request."""
-
-    def __init__(self, token):
-        self.token = token
-
-    def __call__(self, request):
-        request.headers['Authorization'] = 'Bearer %s' % self.token
-        return request
-
-
-class ClientCredentialsAuth(AuthBase):
-    """OAuth 2.0 client credentials: one token per module run, refreshed once it expires or on a 401.
-
-    The token request goes through the same client (retries, TLS, timeout) with HTTP Basic
-    client id and secret.
-    """
-
-    def __init__(self, client, token_path, client_id, client_secret, operation):
-        self.client = client
-        self.token_path = token_path
-        self.client_id = client_id
-        self.client_secret = client_secret
-        self.operation = operation
-        self.token = None
-        self.expires_at = 0.0
-        self.lock = threading.RLock()
-
-    def refresh(self, failed=None):
-        """Fetch a new token; after a 401 (``failed`` is the rejected request), only when no other
-        request has already replaced the token it carried."""
-        with self.lock:
-            if failed is not None and failed.headers.get('Authorization') != 'Bearer %s' % self.token:
-                return
-            self._fetch()
-
-    def _fetch(self):
-        reply = self.client.request(
-            'POST', self.token_path, self.operation, data={'grant_type': 'client_credentials'},
-            headers={'Accept': 'application/json', 'Content-Type': 'application/x-www-form-urlencoded'},
-            auth=requests.auth.HTTPBasicAuth(self.client_id, self.client_secret), expected=(200,), idempotent=True)
-        data = reply.data if isinstance(reply.data, dict) else {}
-        if not data.get('access_token'):
-            raise ApiError(self.client.provider, self.operation, status=reply.status,
-                           detail='the token endpoint answered without an access_token')
-        self.token = data['access_token']
-        try:
-            lifetime = float(data.get('expires_in') or 3600)
-        except (TypeError, ValueError):
-            lifetime = 3600.0
-        # Renew a little early so that a long run never sends a token that expires on the way.
-        self.expires_at = time.monotonic() + max(1.0, lifetime - min(60.0, lifetime / 10))
-
-    def __call__(self, request):
-        with self.lock:
-            if self.token is None or time.monotonic() >= self.expires_at:
-                self._fetch()
-            token = self.token
-        request.headers['Authorization'] = 'Bearer %s' % token
-        return request
 
 
 class Reply:
@@ -135,37 +67,6 @@ class Reply:
         return self.status is None
 
 
-def parse_retry_after(value, now=None):
-    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date), or None."""
-    if value is None:
-        return None
-    value = str(value).strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
-
-
-def _header_number(headers, *names):
-    for name in names:
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            return float(str(value).split(',', 1)[0].strip())
-        except ValueError:
-            continue
-    return None
-
-
 def backoff_delay(attempt, base=0.5, cap=30.0, rand=random.random):
     """Capped exponential backoff with jitter for retry number ``attempt`` (1, 2, ...)."""
     ceiling = min(cap, base * (2 ** (attempt - 1)))
@@ -178,109 +79,10 @@ def retry_delay(attempt, headers, base=0.5, cap=30.0, rand=random.random, rate_l
     if told is None and rate_limited:
         # Confluent's X-RateLimit-Reset is relative seconds until the window resets; it says
         # when a 429 will pass, not when a 5xx will.
-        told = _header_number(headers, *RESET_HEADERS)
+        told = header_number(headers, *RESET_HEADERS)
     if told is not None:
         return min(cap, told) + rand() * 0.1
     return backoff_delay(attempt, base, cap, rand)
-
-
-class Pacer:
-    """When the next request may go, so that a rate-limited API seldom has to answer 429.
-
-    What the API tells decides how, best first:
-
-    * remaining and reset (Confluent's ``X-RateLimit-*``): while the window runs low, requests
-      are spaced at the rate the server refills it, and wait for the reset once it is used up;
-    * remaining without a reset (Atlas's ``RateLimit-*``): while the window runs low, one request
-      at a time, so that at most one meets the 429 that then says how long to wait;
-    * nothing but a 429: everyone waits as told, then keeps to the pace the server allowed: the
-      limit over the wait it asked for or, with no limit header, the answers it accepted during
-      that span (when there were enough of them to tell).
-    """
-
-    def __init__(self, in_flight, sleep=time.sleep, clock=time.monotonic):
-        self.margin = max(1, in_flight) + 1  # requests that may be in flight at once, plus one
-        self.sleep = sleep
-        self.clock = clock
-        self.lock = threading.Lock()
-        self.single_file = threading.Lock()
-        self.not_before = 0.0
-        self.next_slot = 0.0
-        self.window_interval = 0.0  # from remaining and reset, while the window runs low
-        self.learned_interval = 0.0  # from 429s, when no reset header gives the refill rate
-        self.low = False  # remaining is low and no header says when it refills
-        self.accepted = collections.deque(maxlen=1024)  # when recent answers other than 429 came
-
-    @property
-    def interval(self):
-        return max(self.window_interval, self.learned_interval)
-
-    @contextlib.contextmanager
-    def turn(self, single_file=True):
-        """Wait for this request's slot, and hold the only one while the window is low and unpaced.
-
-        A token request passes ``single_file=False``: the request holding the line may be the one
-        waiting for that token.
-        """
-        gate = self.single_file if single_file and self.low and not self.learned_interval else None
-        if gate is not None:
-            gate.acquire()
-        try:
-            with self.lock:
-                now = self.clock()
-                slot = max(now, self.not_before, self.next_slot)
-                self.next_slot = slot + self.interval
-            if slot > now:
-                self.sleep(slot - now)
-            yield
-        finally:
-            if gate is not None:
-                gate.release()
-
-    def observe(self, status, headers):
-        """Take in one answer's status and rate-limit headers."""
-        limit = _header_number(headers, *LIMIT_HEADERS)
-        remaining = _header_number(headers, *REMAINING_HEADERS)
-        reset = _header_number(headers, *RESET_HEADERS)
-        now = self.clock()
-        with self.lock:
-            if status != 429:
-                self.accepted.append(now)
-            if remaining is None:
-                return
-            if reset is None:
-                self.low = remaining <= self.margin
-                return
-            self.low = False
-            if remaining <= 0:
-                self.not_before = max(self.not_before, now + reset)
-            if limit and remaining <= self.margin:
-                # Spread a whole window's allowance over the time to the reset: the rate the
-                # server refills at, so requests in flight never run the window dry.
-                self.window_interval = reset / limit
-            else:
-                self.window_interval = 0.0
-                if not self.learned_interval:
-                    self.next_slot = 0.0
-
-    def rate_limited(self, headers, delay):
-        """A 429: every request waits ``delay``; without a reset header, learn the pace the server allows."""
-        now = self.clock()
-        with self.lock:
-            self.not_before = max(self.not_before, now + delay)
-            if _header_number(headers, *RESET_HEADERS) is not None:
-                return
-            span = parse_retry_after(headers.get('Retry-After')) or delay
-            limit = _header_number(headers, *LIMIT_HEADERS)
-            if limit:
-                allowed = limit
-            else:
-                allowed = sum(1 for stamp in self.accepted if stamp >= now - span)
-                if allowed < self.margin:
-                    # Too few to tell a limit from chance (or from our own pause): waiting is enough.
-                    return
-            # Never faster again: a later 429 says the pace so far was still too fast.
-            self.learned_interval = max(self.learned_interval, span / allowed)
 
 
 def _same_origin(url_a, url_b):

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.sso.mappings.plugins.module_utils._client import BearerAuth
+from ansible_collections.sso.mappings.plugins.module_utils._adapter import MappingApi
+from ansible_collections.sso.mappings.plugins.module_utils._auth import BearerAuth
 from ansible_collections.sso.mappings.plugins.module_utils._confluent_role_bindings import (
     RoleBindings, items_of, next_page, same_bindings, sort_bindings, within)
+from ansible_collections.sso.mappings.plugins.module_utils._connection import Connection, CredentialMethod
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
-from ansible_collections.sso.mappings.plugins.module_utils._module import Connection, CredentialMethod, MappingModule
-from ansible_collections.sso.mappings.plugins.module_utils._reconcile import MappingApi
+from ansible_collections.sso.mappings.plugins.module_utils._reconcile import CREATE
+from ansible_collections.sso.mappings.plugins.module_utils._runner import ProviderModules
 from ansible_collections.sso.mappings.plugins.module_utils._validation import check_text, where_label
 
 try:
@@ -29,6 +31,15 @@ PATH = '/iam/v2/sso/group-mappings'
 PAGE_SIZE = 100  # the largest page the API allows
 EDITABLE_FIELDS = ('display_name', 'description', 'filter')
 
+
+def check_options(params):
+    """The options of the Confluent modules beyond the connection."""
+    wait = params.get('role_bindings_wait') or 0
+    if wait < 0:
+        raise InputError('Confluent: role_bindings_wait must be 0 or more seconds, got %d' % wait)
+    return {'role_bindings_wait': wait}
+
+
 CONNECTION = Connection(
     provider='Confluent',
     base_url_env='CONFLUENT_CLOUD_ENDPOINT',
@@ -37,11 +48,12 @@ CONNECTION = Connection(
         CredentialMethod('a Cloud API key', (
             ('api_key', ('CONFLUENT_CLOUD_API_KEY',), True),
             ('api_secret', ('CONFLUENT_CLOUD_API_SECRET',), True),
-        ), lambda client, values: HTTPBasicAuth(values['api_key'], values['api_secret'])),
+        ), lambda client, settings: HTTPBasicAuth(settings.credentials['api_key'], settings.credentials['api_secret'])),
         CredentialMethod('an access token', (
             ('access_token', ('CONFLUENT_CLOUD_ACCESS_TOKEN',), True),
-        ), lambda client, values: BearerAuth(values['access_token'])),
+        ), lambda client, settings: BearerAuth(settings.credentials['access_token'])),
     ),
+    check_options=check_options,
 )
 
 MAPPING_OPTIONS = {
@@ -90,16 +102,14 @@ class ConfluentGroupMappings(MappingApi):
     provider = 'Confluent'
     resource = 'group mapping'
     duplicate_hint = 'Confluent allows one display name on several mappings: name the one you mean by its id'
+    read_only = ('id', 'principal', 'status')
     # Bindings cost requests of their own: they are read only for the mappings a run shows or changes them for.
     detail_fields = ('role_bindings',)
 
-    def __init__(self, module, client):
-        super().__init__(module, client)
+    def __init__(self, client, options=None):
+        super().__init__(client, options)
         self.known_ids = set()
         self.bindings = RoleBindings(client)
-        self.bindings_wait = (module.params.get('role_bindings_wait') or 0) if module is not None else 0
-        if self.bindings_wait < 0:
-            raise InputError('Confluent: role_bindings_wait must be 0 or more seconds, got %d' % self.bindings_wait)
 
     def validate(self, item, where):
         label = where_label(self.provider, where, item.get('display_name') or item.get('id'))
@@ -171,8 +181,18 @@ class ConfluentGroupMappings(MappingApi):
                                  'organization id in crn_pattern' % (where_label(self.provider, None, self.key(desired)),
                                                                      binding['role_name'], binding['crn_pattern'], org))
 
-    def compare(self, desired, current):
+    def check(self, change):
+        desired = change.desired
+        if change.action == CREATE:
+            label = where_label(self.provider, None, self.key(desired))
+            if 'display_name' not in desired:
+                raise InputError('%s: no group mapping with id %r exists; give display_name and filter to create one '
+                                 '(a new mapping gets its id from the API)' % (label, desired['id']))
+            if 'filter' not in desired:
+                raise InputError('%s: filter is required to create group mapping %r' % (label, desired['display_name']))
         self._check_bindings_scope(desired)
+
+    def compare(self, desired, current):
         changed = dict((field, desired[field]) for field in EDITABLE_FIELDS
                        if field in desired and desired[field] != current.get(field, ''))
         if 'role_bindings' in desired and not same_bindings(desired['role_bindings'], current.get('role_bindings', [])):
@@ -183,15 +203,6 @@ class ConfluentGroupMappings(MappingApi):
         after = dict(current or {})
         after.update((k, v) for k, v in desired.items() if k in EDITABLE_FIELDS or k == 'role_bindings')
         return after
-
-    def check_create(self, desired):
-        label = where_label(self.provider, None, self.key(desired))
-        if 'display_name' not in desired:
-            raise InputError('%s: no group mapping with id %r exists; give display_name and filter to create one '
-                             '(a new mapping gets its id from the API)' % (label, desired['id']))
-        if 'filter' not in desired:
-            raise InputError('%s: filter is required to create group mapping %r' % (label, desired['display_name']))
-        self._check_bindings_scope(desired)
 
     def create(self, desired):
         body = dict((k, desired.get(k, '')) for k in EDITABLE_FIELDS)
@@ -248,9 +259,11 @@ class ConfluentGroupMappings(MappingApi):
 
     def after_apply(self):
         """Bindings take a while to take effect at Confluent: wait, when asked, once per run."""
-        if self.bindings.created and self.bindings_wait > 0:
-            time.sleep(self.bindings_wait)
+        wait = self.options.get('role_bindings_wait') or 0
+        if self.bindings.created and wait > 0:
+            time.sleep(wait)
 
 
-MODULE = MappingModule(CONNECTION, ConfluentGroupMappings, MAPPING_OPTIONS, INFO_FILTERS,
-                       identity_required=[['id', 'display_name']], write_options=BINDINGS_WAIT_OPTION)
+MODULES = ProviderModules(CONNECTION, ConfluentGroupMappings, MAPPING_OPTIONS, INFO_FILTERS,
+                          identity_required=[['id', 'display_name']], write_options=BINDINGS_WAIT_OPTION,
+                          role_variable='confluent_group_mappings')

@@ -8,8 +8,9 @@
 
 """Provider-neutral reconciliation: desired set vs current set -> plan -> applied -> result.
 
-Nothing here knows an API. A ``MappingApi`` (one per provider) supplies identity, comparison
-and the writes; this file decides what to do, in which order, and what to report.
+Nothing here knows an API. A ``MappingApi`` (``_adapter.py``, one per provider) supplies
+validation, identity, comparison and the writes; this file decides what to do, in which order,
+and what to report. ``converge`` is the whole sequence, which the modules and the tests call.
 """
 
 from __future__ import annotations
@@ -22,103 +23,6 @@ from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiErr
 CREATE, UPDATE, DELETE, UNCHANGED = 'create', 'update', 'delete', 'unchanged'
 # Deletes first (a purged mapping may hold a name an update or create wants), then updates, then creates.
 PHASES = (DELETE, UPDATE, CREATE)
-
-
-class MappingApi:
-    """What the shared flow needs from one provider's API. Subclasses implement every method.
-
-    Mappings travel as dicts in the returned shape: snake_case keys, sorted lists, no None values.
-    Desired dicts use the same keys; a key absent from a desired dict means "leave it as it is".
-    """
-
-    provider = 'provider'
-    resource = 'mapping'
-    # What to do when several existing mappings answer to one identity.
-    duplicate_hint = 'remove the duplicates first'
-
-    def __init__(self, module, client):
-        self.module = module
-        self.client = client
-
-    def validate(self, item, where):
-        """Check one item locally and return the desired dict; ``where`` is e.g. ``mappings[3]`` or None."""
-        raise NotImplementedError
-
-    def prepare(self):
-        """Called once every item has passed validate(): lookups that turn input into its canonical form."""
-
-    def matches_filters(self, mapping, filters):
-        """Whether a current mapping passes the ``_info`` module's filters."""
-        return all(mapping.get(name) == value for name, value in filters.items())
-
-    def key(self, item):
-        """The identity as the user wrote it, shown as ``changes[].key``."""
-        raise NotImplementedError
-
-    def identity(self, desired):
-        """A hashable identity of a desired item, matched against ``identities(current)``."""
-        raise NotImplementedError
-
-    def identities(self, current):
-        """Every identity a current mapping can be found by."""
-        raise NotImplementedError
-
-    def describe_identity(self, identity):
-        return '%s %r' % identity
-
-    def list_current(self, desired=None, purge=False):
-        """Every mapping in scope, all pages read.
-
-        ``desired`` is None for a read-only listing, else this run's validated desired items: an
-        adapter may use them (and ``purge``) to read less, e.g. look one mapping up by name.
-        """
-        raise NotImplementedError
-
-    # Fields the list does not carry and that cost requests of their own (Confluent's role bindings).
-    detail_fields = ()
-
-    def read_details(self, mappings):
-        """Add the ``detail_fields`` to these current mappings: those the run shows, compares on a detail
-        field or deletes. Called once, after the plan has matched the desired items to the current set."""
-
-    def compare(self, desired, current):
-        """The fields of ``desired`` that differ from ``current``: ``{field: desired value}``."""
-        raise NotImplementedError
-
-    def predict(self, desired, current=None):
-        """The mapping as it will be once ``desired`` is applied (on top of ``current``)."""
-        after = dict(current or {})
-        after.update((k, v) for k, v in desired.items() if k != 'state')
-        return after
-
-    def written(self, reply, operation, answered, find):
-        """What a create or update left behind: ``answered`` (the normalised object the API sent
-        back, or None when it sent none), else what ``find()`` reads again. A write the API accepted
-        but that cannot be found afterwards is an error, never a guess."""
-        if reply.recovered:
-            return reply.data  # the answer was lost and the client's landed check found the object
-        if answered is not None:
-            return answered
-        found = find()
-        if found is None:
-            raise ApiError(self.provider, operation, status=reply.status, request_id=reply.request_id,
-                           detail='the API accepted the request but the %s cannot be found afterwards' % self.resource)
-        return found
-
-    def check_create(self, desired):
-        """Raise InputError when ``desired`` cannot be created (checked before any write)."""
-
-    def create(self, desired):
-        raise NotImplementedError
-
-    def update(self, current, desired, changed):
-        raise NotImplementedError
-
-    def delete(self, current):
-        raise NotImplementedError
-
-    def after_apply(self):
-        """Called once after the writes of a real run."""
 
 
 class Change:
@@ -174,7 +78,7 @@ def plan(api, desired_items, current_items, purge=False):
         matches = index.get(identity, [])
         key = api.key(desired)
         if len(matches) > 1:
-            ids = ', '.join(sorted(str(m.get('id', m.get('vmid', '?'))) for m in matches))
+            ids = ', '.join(sorted(str(m.get(api.id_field, '?')) for m in matches))
             raise InputError('%s: %d existing %ss share %s (ids: %s); %s. Nothing was changed.'
                              % (api.provider, len(matches), api.resource, api.describe_identity(identity), ids,
                                 api.duplicate_hint))
@@ -199,12 +103,15 @@ def plan(api, desired_items, current_items, purge=False):
         if desired.get('state') == 'absent':
             changes.append(Change(DELETE if current else UNCHANGED, key, desired, current))
         elif current is None:
-            api.check_create(desired)
             changes.append(Change(CREATE, key, desired))
         else:
             changed = api.compare(desired, current)
             changes.append(Change(UPDATE if changed else UNCHANGED, key, desired, current, changed))
     changes.extend(Change(DELETE, api.key(current), None, current) for current in purged)
+    # The checks that need the current set, once, before any write.
+    for change in changes:
+        if change.action in (CREATE, UPDATE):
+            api.check(change)
     return changes
 
 
@@ -305,3 +212,46 @@ def outcome(api, changes, current_items, check_mode=False):
         'mappings': resulting,
         'diff': diff,
     }
+
+
+class Convergence:
+    """What ``converge`` did: the plan, the current set it was made against, the failures and the result."""
+
+    __slots__ = ('api', 'changes', 'current', 'failures', 'result')
+
+    def __init__(self, api, changes, current, failures, result):
+        self.api = api
+        self.changes = changes
+        self.current = current
+        self.failures = failures
+        self.result = result
+
+
+def where_of(where, index):
+    """``mappings[3]`` for an item of a set, None for the one-resource modules' single item."""
+    return '%s[%d]' % (where, index) if where else None
+
+
+def converge(api, items, purge=False, check_mode=False, parallelism=1, where='mappings'):
+    """Make the API hold ``items``: validate each, refuse duplicates, resolve names, read the current
+    set once, plan, and (unless in check mode) send the writes. Raises MappingError for a failure
+    before any write; write failures are in the result's ``failures``."""
+    wheres = [where_of(where, index) for index in range(len(items))]
+    desired = [api.validate(item, label) for item, label in zip(items, wheres)]
+    find_duplicates(api, desired, where or 'the task')
+    api.resolve(desired, wheres)
+    current = api.list_current(desired, purge)
+    changes = plan(api, desired, current, purge=purge)
+    failures = []
+    if not check_mode:
+        failures = apply(api, changes, workers=parallelism)
+        api.after_apply()
+    return Convergence(api, changes, current, failures, outcome(api, changes, current, check_mode=check_mode))
+
+
+def read_mappings(api, filters=None):
+    """The current mappings that pass ``filters`` (an ``_info`` module's), sorted, with their details."""
+    mappings = [m for m in api.list_current() if api.matches_filters(m, filters or {})]
+    mappings.sort(key=api.key)
+    api.read_details(mappings)
+    return mappings

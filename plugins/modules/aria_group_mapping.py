@@ -173,11 +173,11 @@ diff:
     after: {display_name: lcm-admins, domain: example.com, mapped_roles: [Content Developer, LCM Cloud Admin]}
 '''
 
-from ansible_collections.sso.mappings.plugins.module_utils._aria import MODULE
+from ansible_collections.sso.mappings.plugins.module_utils._aria import MODULES
 
 
 def main():
-    MODULE.run_one()
+    MODULES.run_one()
 
 
 if __name__ == '__main__':

@@ -69,11 +69,11 @@ mappings:
       sample: [LCM Cloud Admin]
 '''
 
-from ansible_collections.sso.mappings.plugins.module_utils._aria import MODULE
+from ansible_collections.sso.mappings.plugins.module_utils._aria import MODULES
 
 
 def main():
-    MODULE.run_info()
+    MODULES.run_info()
 
 
 if __name__ == '__main__':

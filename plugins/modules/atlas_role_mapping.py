@@ -136,11 +136,11 @@ diff:
   sample: {before: {}, after: {external_group_name: data-engineers, role_assignments: [{role: ORG_MEMBER, org_id: 5f1d7e4b8c9a0b1c2d3e4f50}]}}
 '''
 
-from ansible_collections.sso.mappings.plugins.module_utils._atlas import MODULE
+from ansible_collections.sso.mappings.plugins.module_utils._atlas import MODULES
 
 
 def main():
-    MODULE.run_one()
+    MODULES.run_one()
 
 
 if __name__ == '__main__':

@@ -60,11 +60,11 @@ mappings:
       sample: [{role: ORG_MEMBER, org_id: 5f1d7e4b8c9a0b1c2d3e4f50}]
 '''
 
-from ansible_collections.sso.mappings.plugins.module_utils._atlas import MODULE
+from ansible_collections.sso.mappings.plugins.module_utils._atlas import MODULES
 
 
 def main():
-    MODULE.run_info()
+    MODULES.run_info()
 
 
 if __name__ == '__main__':

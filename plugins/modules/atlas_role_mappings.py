@@ -154,11 +154,11 @@ diff:
   type: dict
 '''
 
-from ansible_collections.sso.mappings.plugins.module_utils._atlas import MODULE
+from ansible_collections.sso.mappings.plugins.module_utils._atlas import MODULES
 
 
 def main():
-    MODULE.run_set()
+    MODULES.run_set()
 
 
 if __name__ == '__main__':

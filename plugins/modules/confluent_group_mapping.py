@@ -215,11 +215,11 @@ diff:
     after: {id: group-a1b2, display_name: engineering, description: '', filter: '"engineering" in claims.groups'}
 '''
 
-from ansible_collections.sso.mappings.plugins.module_utils._confluent import MODULE
+from ansible_collections.sso.mappings.plugins.module_utils._confluent import MODULES
 
 
 def main():
-    MODULE.run_one()
+    MODULES.run_one()
 
 
 if __name__ == '__main__':

@@ -88,11 +88,11 @@ mappings:
       sample: [{role_name: EnvironmentAdmin, crn_pattern: 'crn://confluent.cloud/organization=9bb4/environment=env-prod1'}]
 '''
 
-from ansible_collections.sso.mappings.plugins.module_utils._confluent import MODULE
+from ansible_collections.sso.mappings.plugins.module_utils._confluent import MODULES
 
 
 def main():
-    MODULE.run_info()
+    MODULES.run_info()
 
 
 if __name__ == '__main__':

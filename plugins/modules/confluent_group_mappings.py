@@ -225,11 +225,11 @@ diff:
   type: dict
 '''
 
-from ansible_collections.sso.mappings.plugins.module_utils._confluent import MODULE
+from ansible_collections.sso.mappings.plugins.module_utils._confluent import MODULES
 
 
 def main():
-    MODULE.run_set()
+    MODULES.run_set()
 
 
 if __name__ == '__main__':

@@ -25,16 +25,23 @@ CURRENT = {'vmid': 'group-1', 'display_name': 'lcm-admins', 'domain': 'example.c
 
 def offline_api():
     """An adapter with a fake roles list and no client: any request would fail."""
-    api = _aria.AriaGroupMappings(None, None)
+    api = _aria.AriaGroupMappings(None)
     api._roles = [dict(role) for role in ROLES]  # pylint: disable=protected-access
     return api
+
+
+def resolved(api, item, where=None):
+    """An item as the set flow makes it: validated, then its role names resolved."""
+    desired = api.validate(item, where)
+    api.resolve([desired], [where])
+    return desired
 
 
 def api_with(steps, scripted, roles=True):
     client = _client.Client('Aria', 'https://lcm.example.test', retries=1, sleep=lambda s: None,
                             status_hints=_aria.CONNECTION.status_hints)
     transport = scripted(client, steps)
-    api = _aria.AriaGroupMappings(None, client)
+    api = _aria.AriaGroupMappings(client)
     if roles:
         api._roles = [dict(role) for role in ROLES]  # pylint: disable=protected-access
     return api, transport
@@ -55,16 +62,16 @@ def test_normalise_reads_metadata_and_role_vmids_tolerantly():
 
 
 def test_validate_resolves_names_and_vmids_to_names():
-    desired = offline_api().validate({'display_name': 'eng', 'domain': 'example.com',
-                                      'mapped_roles': [CERTIFICATES, 'LCM Admin', 'Certificate Administrator'], 'state': 'present'}, None)
+    desired = resolved(offline_api(), {'display_name': 'eng', 'domain': 'example.com',
+                                       'mapped_roles': [CERTIFICATES, 'LCM Admin', 'Certificate Administrator'], 'state': 'present'})
     assert desired == {'state': 'present', 'display_name': 'eng', 'domain': 'example.com',
                        'mapped_roles': ['Certificate Administrator', 'LCM Admin']}
 
 
 def test_an_unknown_role_lists_the_valid_names():
     with pytest.raises(InputError) as caught:
-        offline_api().validate({'display_name': 'eng', 'domain': 'example.com', 'mapped_roles': ['lcm admin']},
-                               'mappings[1]')
+        resolved(offline_api(), {'display_name': 'eng', 'domain': 'example.com', 'mapped_roles': ['lcm admin']},
+                 'mappings[1]')
     message = str(caught.value)
     assert message.startswith('Aria: mappings[1] (eng@example.com): ')
     assert "unknown role 'lcm admin'" in message
@@ -87,7 +94,7 @@ def test_validation_names_the_option_and_item(item, message):
 
 
 def test_absent_needs_no_roles():
-    api = _aria.AriaGroupMappings(None, None)  # no roles, no client: reading them would fail
+    api = _aria.AriaGroupMappings(None)  # no roles, no client: reading them would fail
     assert api.validate({'display_name': 'eng', 'domain': 'example.com', 'mapped_roles': ['nonsense'],
                          'state': 'absent'}, None) == {'state': 'absent', 'display_name': 'eng', 'domain': 'example.com'}
 
@@ -114,7 +121,7 @@ def test_identity_ignores_case_and_the_key_keeps_the_spelling():
 
 def test_compare_treats_roles_as_a_set_and_leaves_omitted_fields_alone():
     api = offline_api()
-    same = api.validate({'display_name': 'lcm-admins', 'domain': 'example.com', 'mapped_roles': [CERTIFICATES, ADMIN]}, None)
+    same = resolved(api, {'display_name': 'lcm-admins', 'domain': 'example.com', 'mapped_roles': [CERTIFICATES, ADMIN]})
     assert api.compare(same, CURRENT) == {}
     assert api.compare({'mapped_roles': ['LCM Admin']}, CURRENT) == {'mapped_roles': ['LCM Admin']}
     assert api.compare({'mapped_roles': []}, CURRENT) == {'mapped_roles': []}
@@ -156,7 +163,7 @@ def test_roles_are_read_once(scripted):
                for name in ('a', 'b')]
     # Local checks of every item come first; the roles are read once, when the names are resolved.
     assert transport.sent == []
-    api.prepare()
+    api.resolve(desired, [None, None])
     assert [d['mapped_roles'] for d in desired] == [['LCM Admin'], ['LCM Admin']]
     assert [r.url for r in transport.sent] == ['https://lcm.example.test/lcm/authzn/api/v2/roles/external']
 

@@ -9,7 +9,7 @@ import json
 import pytest
 import requests
 
-from ansible_collections.sso.mappings.plugins.module_utils import _atlas, _client
+from ansible_collections.sso.mappings.plugins.module_utils import _atlas, _client, _connection
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
 
 ORG = '5e2211c17a3e5a48f5497de3'
@@ -27,19 +27,24 @@ NORMALISED = {'id': '65a1b2c3d4e5f60718293a4b', 'external_group_name': 'eng', 'r
     {'role': 'GROUP_READ_ONLY', 'project_id': PROJECT}, {'role': 'ORG_MEMBER', 'org_id': ORG}]}
 
 
-class FakeModule:
-    def __init__(self, **params):
-        self.params = dict({'org_id': ORG, 'federation_settings_id': FED, 'api_version': '2023-01-01'}, **params)
+def options(**given):
+    """The Atlas options as the connection checks them."""
+    return dict({'org_id': ORG, 'federation_settings_id': FED, 'api_version': '2023-01-01'}, **given)
 
 
-def adapter(**params):
-    return _atlas.AtlasRoleMappings(FakeModule(**params), None)
+def credentials(**values):
+    """Settings that carry only credentials, as a credential method's auth reads them."""
+    return _connection.Settings('https://x', True, None, 30, 1, 1, None, values)
+
+
+def adapter(**given):
+    return _atlas.AtlasRoleMappings(None, options(**given))
 
 
 def api_with(steps, scripted, **params):
     client = _client.Client('Atlas', BASE, retries=1, sleep=lambda s: None, headers={'Accept': VERSIONED})
     transport = scripted(client, steps)
-    return _atlas.AtlasRoleMappings(FakeModule(**params), client), transport
+    return _atlas.AtlasRoleMappings(client, options(**params)), transport
 
 
 def item(name='eng', *assignments, state='present'):
@@ -138,7 +143,7 @@ def test_predict_keeps_the_id():
 ])
 def test_scope_options_are_checked_before_any_request(params, message):
     with pytest.raises(InputError, match=message.replace('(', r'\(').replace(')', r'\)').replace('+', r'\+')):
-        adapter(**params)
+        _atlas.check_options(options(**params))
 
 
 def test_list_follows_next_links_and_asks_for_the_versioned_media_type(scripted):
@@ -232,7 +237,7 @@ def test_an_atlas_error_names_code_and_detail(scripted):
 
 def test_service_account_token_is_fetched_once_and_refreshed_once(scripted):
     client = _client.Client('Atlas', BASE, retries=1, sleep=lambda s: None)
-    auth = _atlas._service_account_auth(client, {'client_id': 'mdb_sa_id_x', 'client_secret': 'mdb_sa_sk_y'})
+    auth = _atlas._service_account_auth(client, credentials(client_id='mdb_sa_id_x', client_secret='mdb_sa_sk_y'))
     client.auth = auth
     token = {'access_token': 'T1', 'expires_in': 3600, 'token_type': 'Bearer'}
     steps = [(200, token), (200, {}), (200, {}), (401, {'error': 401, 'errorCode': 'UNAUTHORIZED'}),
@@ -249,7 +254,7 @@ def test_service_account_token_is_fetched_once_and_refreshed_once(scripted):
 
 def test_a_rejected_service_account_names_the_client_id(scripted):
     client = _client.Client('Atlas', BASE, retries=1, sleep=lambda s: None)
-    client.auth = _atlas._service_account_auth(client, {'client_id': 'mdb_sa_id_x', 'client_secret': 'mdb_sa_sk_y'})
+    client.auth = _atlas._service_account_auth(client, credentials(client_id='mdb_sa_id_x', client_secret='mdb_sa_sk_y'))
     transport = scripted(client, [(401, {'error': 'invalid_client', 'error_description': 'Client authentication failed.'})])
     with pytest.raises(ApiError) as caught:
         client.request('GET', PATH, 'list role mappings')
@@ -260,4 +265,4 @@ def test_a_rejected_service_account_names_the_client_id(scripted):
 
 def test_an_empty_org_id_fails_before_any_request():
     with pytest.raises(InputError, match='org_id is required'):
-        _atlas.AtlasRoleMappings(FakeModule(org_id=''), None)
+        _atlas.check_options({'org_id': '', 'federation_settings_id': None, 'api_version': '2023-01-01'})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from ansible_collections.sso.mappings.plugins.module_utils import _client, _confluent
+from ansible_collections.sso.mappings.plugins.module_utils import _client, _confluent, _reconcile
 from ansible_collections.sso.mappings.plugins.module_utils._errors import InputError
 
 RAW = {'api_version': 'iam/v2/sso', 'kind': 'GroupMapping', 'id': 'group-a1', 'display_name': 'eng',
@@ -18,7 +18,7 @@ RAW = {'api_version': 'iam/v2/sso', 'kind': 'GroupMapping', 'id': 'group-a1', 'd
 def api_with(steps, scripted):
     client = _client.Client('Confluent', 'https://api.example.test', retries=1, sleep=lambda s: None)
     transport = scripted(client, steps)
-    return _confluent.ConfluentGroupMappings(None, client), transport
+    return _confluent.ConfluentGroupMappings(client), transport
 
 
 def test_normalise_renames_state_and_drops_noise():
@@ -37,7 +37,7 @@ def test_normalise_renames_state_and_drops_noise():
     ({'display_name': 'eng', 'filter': '  '}, 'filter must not be empty'),
 ])
 def test_validation_names_the_option_and_item(item, message):
-    api = _confluent.ConfluentGroupMappings(None, None)
+    api = _confluent.ConfluentGroupMappings(None)
     with pytest.raises(InputError) as caught:
         api.validate(dict(item, state='present'), 'mappings[2]')
     assert message in str(caught.value)
@@ -45,12 +45,12 @@ def test_validation_names_the_option_and_item(item, message):
 
 
 def test_a_long_filter_is_left_to_the_api_whose_limit_is_the_tenants():
-    api = _confluent.ConfluentGroupMappings(None, None)
+    api = _confluent.ConfluentGroupMappings(None)
     assert api.validate({'display_name': 'eng', 'filter': 'x' * 5000, 'state': 'present'}, None)['filter'] == 'x' * 5000
 
 
 def test_validation_accepts_info_output_and_drops_read_only_fields():
-    api = _confluent.ConfluentGroupMappings(None, None)
+    api = _confluent.ConfluentGroupMappings(None)
     desired = api.validate(dict(_confluent.normalise(RAW), state='present'), None)
     assert desired == {'state': 'present', 'id': 'group-a1', 'display_name': 'eng', 'description': 'Engineers',
                        'filter': '"eng" in claims.groups'}
@@ -58,18 +58,22 @@ def test_validation_accepts_info_output_and_drops_read_only_fields():
 
 
 def test_compare_reports_only_changed_fields():
-    api = _confluent.ConfluentGroupMappings(None, None)
+    api = _confluent.ConfluentGroupMappings(None)
     current = _confluent.normalise(RAW)
     assert api.compare({'display_name': 'eng', 'filter': 'new', 'description': 'Engineers'}, current) == {'filter': 'new'}
     assert api.compare({'display_name': 'eng', 'description': ''}, current) == {'description': ''}
 
 
+def create(desired):
+    return _reconcile.Change(_reconcile.CREATE, desired.get('display_name'), desired)
+
+
 def test_create_needs_a_filter_and_a_name():
-    api = _confluent.ConfluentGroupMappings(None, None)
+    api = _confluent.ConfluentGroupMappings(None)
     with pytest.raises(InputError, match='filter is required'):
-        api.check_create({'display_name': 'eng'})
+        api.check(create({'display_name': 'eng'}))
     with pytest.raises(InputError, match='no group mapping with id'):
-        api.check_create({'id': 'group-zz', 'filter': 'f'})
+        api.check(create({'id': 'group-zz', 'filter': 'f'}))
 
 
 def test_list_reads_every_page_at_the_largest_size(scripted):
@@ -115,7 +119,6 @@ ORG = 'crn://confluent.cloud/organization=o'
 
 
 def test_bindings_are_read_only_for_items_that_name_them(scripted):
-    from ansible_collections.sso.mappings.plugins.module_utils import _reconcile
     page = {'data': [RAW, dict(RAW, id='group-b2', display_name='ops', principal='group-b2')], 'metadata': {}}
     org_level = {'data': [binding('OrganizationAdmin', ORG, binding_id='rb-0')], 'metadata': {}}
     nested = {'data': [binding('OrganizationAdmin', ORG, binding_id='rb-0'),
@@ -182,34 +185,34 @@ def test_deleting_a_mapping_deletes_its_bindings_first(scripted):
     ({'role_name': '', 'crn_pattern': ORG}, 'role_name must not be empty'),
 ])
 def test_binding_validation(bad, message):
-    api = _confluent.ConfluentGroupMappings(None, None)
+    api = _confluent.ConfluentGroupMappings(None)
     with pytest.raises(InputError, match=message):
         api.validate({'display_name': 'eng', 'state': 'present', 'role_bindings': [bad]}, 'mappings[0]')
 
 
 def test_a_binding_outside_the_organization_is_refused_before_any_write():
-    api = _confluent.ConfluentGroupMappings(None, None)
+    api = _confluent.ConfluentGroupMappings(None)
     api.bindings.org_crn = ORG
     outside = {'display_name': 'eng', 'filter': 'f',
                'role_bindings': [{'role_name': 'EnvironmentAdmin', 'crn_pattern': 'crn://confluent.cloud/organization=x'}]}
     with pytest.raises(InputError, match='outside this organization'):
-        api.check_create(outside)
+        api.check(create(outside))
+    current = dict(_confluent.normalise(RAW), role_bindings=[])
+    update = _reconcile.Change(_reconcile.UPDATE, 'eng', outside, current, api.compare(outside, current))
     with pytest.raises(InputError, match='outside this organization'):
-        api.compare(outside, _confluent.normalise(RAW))
+        api.check(update)
     inside = dict(outside, role_bindings=[{'role_name': 'EnvironmentAdmin', 'crn_pattern': ORG + '/environment=e'}])
-    api.check_create(inside)
+    api.check(create(inside))
 
 
 def test_a_failed_binding_after_a_created_mapping_still_reports_the_mapping(scripted):
-    from ansible_collections.sso.mappings.plugins.module_utils import _reconcile
     created = dict(RAW, id='group-new', display_name='new', principal='group-new')
-    api, _transport = api_with([(201, created), (400, {'errors': [{'code': 'bad', 'detail': 'no such role'}]})],
-                               scripted)
+    api, _transport = api_with([(200, {'data': [], 'metadata': {}}), (201, created),
+                                (400, {'errors': [{'code': 'bad', 'detail': 'no such role'}]})], scripted)
     desired = {'display_name': 'new', 'filter': 'f', 'description': '', 'state': 'present',
                'role_bindings': [{'role_name': 'Nope', 'crn_pattern': ORG}]}
-    changes = _reconcile.plan(api, [desired], [])
-    failures = _reconcile.apply(api, changes)
-    assert len(failures) == 1
-    result = _reconcile.outcome(api, changes, [])
+    done = _reconcile.converge(api, [desired])
+    assert len(done.failures) == 1
+    result = done.result
     assert result['changed'] is True and result['summary']['created'] == 1
     assert [m['id'] for m in result['mappings']] == ['group-new']

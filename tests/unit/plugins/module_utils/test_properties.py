@@ -44,8 +44,11 @@ class Memory:
             mapping.setdefault(self.id_field, 'seed-%d' % next(self.counter))
             self.store[mapping[self.id_field]] = mapping
 
+    order = None  # a permutation of the store, to read the current set in another order
+
     def list_current(self, desired=None, purge=False):  # pylint: disable=unused-argument
-        return [copy.deepcopy(m) for m in self.store.values()]
+        mappings = [copy.deepcopy(m) for m in self.store.values()]
+        return [mappings[i] for i in self.order] if self.order is not None else mappings
 
     def stored(self, mapping):
         return dict((k, v) for k, v in mapping.items() if k != 'state')
@@ -70,7 +73,7 @@ class Memory:
 
 class ConfluentMemory(Memory, _confluent.ConfluentGroupMappings):
     def __init__(self, existing=()):
-        _confluent.ConfluentGroupMappings.__init__(self, None, None)
+        _confluent.ConfluentGroupMappings.__init__(self, None)
         self.remember(existing)
 
     def stored(self, mapping):
@@ -83,13 +86,9 @@ class ConfluentMemory(Memory, _confluent.ConfluentGroupMappings):
             mapping['role_bindings'] = []
 
 
-class FakeModule:
-    params = {'org_id': ORG, 'federation_settings_id': None, 'api_version': '2023-01-01'}
-
-
 class AtlasMemory(Memory, _atlas.AtlasRoleMappings):
     def __init__(self, existing=()):
-        _atlas.AtlasRoleMappings.__init__(self, FakeModule(), None)
+        _atlas.AtlasRoleMappings.__init__(self, None, {'org_id': ORG, 'api_version': '2023-01-01'})
         self.remember(existing)
 
 
@@ -101,7 +100,7 @@ class AriaMemory(Memory, _aria.AriaGroupMappings):
     id_field = 'vmid'
 
     def __init__(self, existing=()):
-        _aria.AriaGroupMappings.__init__(self, None, None)
+        _aria.AriaGroupMappings.__init__(self, None)
         self._roles = copy.deepcopy(ARIA_ROLES)
         self.remember(existing)
 
@@ -198,51 +197,44 @@ def scenario(provider):
                      st.lists(item(), max_size=6), st.booleans())
 
 
-def prepare(api_class, existing, raw_items):
-    """Validate like the set module does; None when the items repeat an identity (refused anyway)."""
-    api = api_class(existing)
-    desired = [api.validate(dict(item), 'mappings[%d]' % index) for index, item in enumerate(raw_items)]
-    try:
-        _reconcile.find_duplicates(api, desired)
-    except InputError:
-        return api, None
-    return api, desired
-
-
 def summary_of(changes):
     return sorted((c.action, c.key) for c in changes)
 
 
 def check_properties(api_class, existing, raw_items, purge, data):
-    api, desired = prepare(api_class, existing, raw_items)
-    if desired is None:
-        return
-    current = api.list_current()
-    planned = _reconcile.plan(api, desired, current, purge=purge)
+    api = api_class(existing)
+    try:
+        # Check mode first: the whole module flow, no write.
+        checked = _reconcile.converge(api, [dict(i) for i in raw_items], purge=purge, check_mode=True)
+    except InputError:
+        return  # the items repeat an identity: refused before any request, as the module does
+    assert api.writes == []
+    desired = [c.desired for c in checked.changes if c.desired is not None]
 
     # Order-independent: the desired items and the current set in any order give the same plan.
-    shuffled = data.draw(st.permutations(desired))
-    reordered = data.draw(st.permutations(current))
-    assert summary_of(_reconcile.plan(api, shuffled, reordered, purge=purge)) == summary_of(planned)
+    api.order = data.draw(st.permutations(range(len(api.store))))
+    shuffled = data.draw(st.permutations(raw_items))
+    reordered = _reconcile.converge(api, [dict(i) for i in shuffled], purge=purge, check_mode=True)
+    assert summary_of(reordered.changes) == summary_of(checked.changes)
+    api.order = None
 
     # Nothing is deleted without purge or state: absent.
     absent = set(api.identity(d) for d in desired if d.get('state') == 'absent')
-    for change in planned:
+    for change in checked.changes:
         if change.action == 'delete':
             assert purge or any(identity in absent for identity in api.identities(change.current))
 
     # Check mode reports what the real run does.
-    checked = _reconcile.outcome(api, planned, current, check_mode=True)
-    failures = _reconcile.apply(api, planned)
-    assert failures == []
-    real = _reconcile.outcome(api, planned, current)
-    assert [(c['action'], c['key']) for c in checked['changes']] == [(c['action'], c['key']) for c in real['changes']]
-    assert checked['summary'] == real['summary']
-    assert checked['changed'] == real['changed'] == bool(api.writes)
+    done = _reconcile.converge(api, [dict(i) for i in raw_items], purge=purge)
+    assert done.failures == []
+    real = done.result
+    assert [(c['action'], c['key']) for c in checked.result['changes']] == [(c['action'], c['key']) for c in real['changes']]
+    assert checked.result['summary'] == real['summary']
+    assert checked.result['changed'] == real['changed'] == bool(api.writes)
 
     # Applying the plan, then planning again: no change, and the store holds the desired set.
-    again = _reconcile.plan(api, desired, api.list_current(), purge=purge)
-    assert [c.action for c in again if c.action != 'unchanged'] == []
+    again = _reconcile.converge(api, [dict(i) for i in raw_items], purge=purge, check_mode=True)
+    assert [c.action for c in again.changes if c.action != 'unchanged'] == []
     stored = set(identity for m in api.store.values() for identity in api.identities(m)[-1:])
     present = set(api.identity(d) for d in desired if d.get('state', 'present') == 'present')
     assert present <= stored

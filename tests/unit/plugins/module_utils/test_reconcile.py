@@ -9,17 +9,17 @@ import itertools
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.sso.mappings.plugins.module_utils import _reconcile
+from ansible_collections.sso.mappings.plugins.module_utils import _adapter, _reconcile
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
 
 
-class MemoryApi(_reconcile.MappingApi):
+class MemoryApi(_adapter.MappingApi):
     """Mappings ``{id, name, value}`` identified by name; writes go to a dict."""
 
     provider = 'Memory'
 
     def __init__(self, existing=(), reject=()):
-        super().__init__(None, None)
+        super().__init__(None)
         self.ids = itertools.count(1)
         self.store = {}
         for item in existing:
@@ -32,6 +32,9 @@ class MemoryApi(_reconcile.MappingApi):
         self.store[item['id']] = item
         return dict(item)
 
+    def validate(self, item, where):
+        return dict(item)
+
     def key(self, item):
         return item.get('name') or item.get('id')
 
@@ -41,7 +44,7 @@ class MemoryApi(_reconcile.MappingApi):
     def identities(self, current):
         return [('id', current['id']), ('name', current['name'])]
 
-    def list_current(self):
+    def list_current(self, desired=None, purge=False):
         return [dict(v) for v in self.store.values()]
 
     def compare(self, desired, current):
@@ -73,10 +76,8 @@ class MemoryApi(_reconcile.MappingApi):
 
 
 def converge(api, desired, purge=False, check_mode=False, workers=1):
-    current = api.list_current()
-    changes = _reconcile.plan(api, desired, current, purge=purge)
-    failures = [] if check_mode else _reconcile.apply(api, changes, workers=workers)
-    return _reconcile.outcome(api, changes, current, check_mode=check_mode), failures
+    done = _reconcile.converge(api, desired, purge=purge, check_mode=check_mode, parallelism=workers)
+    return done.result, done.failures
 
 
 def test_create_update_delete_unchanged_and_summary():

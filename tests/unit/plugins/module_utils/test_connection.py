@@ -10,17 +10,13 @@ from ansible_collections.sso.mappings.plugins.module_utils._confluent import CON
 from ansible_collections.sso.mappings.plugins.module_utils._errors import InputError
 
 
-class FakeModule:
-    def __init__(self, **params):
-        self.params = dict.fromkeys(('api_key', 'api_secret', 'access_token', 'ca_path'))
-        self.params.update({'base_url': 'https://api.example.test', 'validate_certs': True, 'timeout': 30,
-                            'retries': 5, 'parallelism': 4})
-        self.params.update(params)
-        self.no_log_values = set()
-        self.warnings = []
-
-    def warn(self, text):
-        self.warnings.append(text)
+def params(**given):
+    """A module's parameters as Ansible hands them over: every option present, unset ones None."""
+    values = dict.fromkeys(('api_key', 'api_secret', 'access_token', 'ca_path'))
+    values.update({'base_url': 'https://api.example.test', 'validate_certs': True, 'timeout': 30,
+                   'retries': 5, 'parallelism': 4})
+    values.update(given)
+    return values
 
 
 @pytest.fixture(autouse=True)
@@ -30,57 +26,56 @@ def clean_env(monkeypatch):
 
 
 def test_options_pick_the_method():
-    method, values = CONNECTION.resolve_credentials(FakeModule(api_key='k', api_secret='s'))
+    method, values, _secrets = CONNECTION.resolve_credentials(params(api_key='k', api_secret='s'))
     assert method.option_names == ['api_key', 'api_secret'] and values == {'api_key': 'k', 'api_secret': 's'}
 
 
 def test_explicit_options_beat_the_environment(monkeypatch):
     monkeypatch.setenv('CONFLUENT_CLOUD_ACCESS_TOKEN', 'env-token')
-    method, values = CONNECTION.resolve_credentials(FakeModule(api_key='k', api_secret='s'))
+    method, values, _secrets = CONNECTION.resolve_credentials(params(api_key='k', api_secret='s'))
     assert method.option_names == ['api_key', 'api_secret'] and 'access_token' not in values
 
 
 def test_environment_values_are_masked(monkeypatch):
     monkeypatch.setenv('CONFLUENT_CLOUD_API_KEY', 'env-key')
     monkeypatch.setenv('CONFLUENT_CLOUD_API_SECRET', 'env-secret')
-    module = FakeModule()
-    _method, values = CONNECTION.resolve_credentials(module)
+    _method, values, secrets = CONNECTION.resolve_credentials(params())
     assert values == {'api_key': 'env-key', 'api_secret': 'env-secret'}
-    assert {'env-key', 'env-secret'} <= module.no_log_values
+    assert {'env-key', 'env-secret'} <= secrets
 
 
 def test_conflicting_and_incomplete_credentials_fail_naming_the_options(monkeypatch):
     with pytest.raises(InputError, match=r'conflicting credentials.*api_key, api_secret.*access_token'):
-        CONNECTION.resolve_credentials(FakeModule(api_key='k', api_secret='s', access_token='t'))
+        CONNECTION.resolve_credentials(params(api_key='k', api_secret='s', access_token='t'))
     with pytest.raises(InputError, match=r'incomplete credentials.*api_secret'):
-        CONNECTION.resolve_credentials(FakeModule(api_key='k'))
+        CONNECTION.resolve_credentials(params(api_key='k'))
     with pytest.raises(InputError, match='no credentials'):
-        CONNECTION.resolve_credentials(FakeModule())
+        CONNECTION.resolve_credentials(params())
     monkeypatch.setenv('CONFLUENT_CLOUD_API_KEY', 'env-key')
     monkeypatch.setenv('CONFLUENT_CLOUD_ACCESS_TOKEN', 'env-token')
     with pytest.raises(InputError, match='conflicting credentials in the environment'):
-        CONNECTION.resolve_credentials(FakeModule())
+        CONNECTION.resolve_credentials(params())
 
 
 def test_secret_values_never_appear_in_credential_errors():
     with pytest.raises(InputError) as caught:
-        CONNECTION.resolve_credentials(FakeModule(api_key='MARKER-KEY', access_token='MARKER-TOKEN'))
+        CONNECTION.resolve_credentials(params(api_key='MARKER-KEY', access_token='MARKER-TOKEN'))
     assert 'MARKER' not in str(caught.value)
 
 
 @pytest.mark.parametrize('url', ['api.confluent.cloud', 'ftp://host', 'https://', 'not a url'])
 def test_base_url_must_be_a_url(url):
     with pytest.raises(InputError, match='base_url must be'):
-        CONNECTION.client(FakeModule(base_url=url, api_key='k', api_secret='s'))
+        CONNECTION.check(params(base_url=url, api_key='k', api_secret='s'))
 
 
 def test_disabling_tls_verification_warns():
-    module = FakeModule(validate_certs=False, api_key='k', api_secret='s')
-    client = CONNECTION.client(module)
+    settings = CONNECTION.check(params(validate_certs=False, api_key='k', api_secret='s'))
+    client = CONNECTION.client(settings)
     assert client.session.verify is False
-    assert module.warnings and 'verification is disabled' in module.warnings[0]
+    assert settings.warnings and 'verification is disabled' in settings.warnings[0]
 
 
 def test_an_empty_base_url_from_the_environment_means_the_default():
-    client = CONNECTION.client(FakeModule(base_url='', api_key='key-1', api_secret='secret-1'))
+    client = CONNECTION.client(CONNECTION.check(params(base_url='', api_key='key-1', api_secret='secret-1')))
     assert client.base_url == 'https://api.confluent.cloud'
