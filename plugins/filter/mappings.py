@@ -11,31 +11,16 @@ Documentation: one sidecar YAML file per filter, next to this file.
 from __future__ import annotations
 
 import json
-import os
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
-try:
-    import yaml
-except ImportError:  # pragma: no cover - PyYAML is a dependency of ansible-core
-    yaml = None
+from ansible_collections.sso.mappings.plugins.module_utils import _aria, _arguments, _atlas, _confluent
 
-PROVIDERS = ('confluent', 'atlas', 'aria')
-
-# The role variable that holds each provider's desired set.
-MAPPINGS_VARIABLE = {
-    'confluent': 'confluent_group_mappings',
-    'atlas': 'atlas_role_mappings',
-    'aria': 'aria_group_mappings',
-}
-
-# Fields the API sets; never part of a desired mapping.
-READ_ONLY = {
-    'confluent': ('id', 'principal', 'status'),
-    'atlas': ('id',),
-    'aria': ('vmid',),
-}
+# Each provider's modules know their options, the role variable that holds the desired set and
+# the fields the API sets: the reports and the roles' checks take them from there.
+MODULES = {'confluent': _confluent.MODULES, 'atlas': _atlas.MODULES, 'aria': _aria.MODULES}
+PROVIDERS = tuple(MODULES)
 
 # Statuses of a host entry.
 IN_SYNC = 'in_sync'
@@ -44,8 +29,13 @@ CHANGED = 'changed'
 UNCHANGED = 'unchanged'
 FAILED = 'failed'
 
-_ROLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'roles')
-_SPECS = {}
+
+def _variable(provider):
+    return MODULES[_provider(provider)].role_variable
+
+
+def _read_only(provider):
+    return MODULES[_provider(provider)].api_class.read_only
 
 
 def _provider(provider):
@@ -113,135 +103,42 @@ def mapping_drift(result, provider, check_mode=True):
 
 # --- mapping_problems and mapping_failure -------------------------------------------------------
 
-def _spec(provider):
-    """The options of the mapping items, read from the role's meta/argument_specs.yml."""
-    if provider not in _SPECS:
-        spec = {}
-        path = os.path.join(_ROLES_DIR, provider, 'meta', 'argument_specs.yml')
-        if yaml is not None and os.path.isfile(path):
-            with open(path, encoding='utf-8') as handle:
-                data = yaml.safe_load(handle) or {}
-            options = data['argument_specs']['main']['options']
-            spec = options[MAPPINGS_VARIABLE[provider]].get('options') or {}
-        _SPECS[provider] = spec
-    return _SPECS[provider]
-
-
-def _type_name(value):
-    if isinstance(value, bool):
-        return 'a boolean'
-    if isinstance(value, dict):
-        return 'a dictionary'
-    if is_sequence(value):
-        return 'a list'
-    if isinstance(value, (int, float)):
-        return 'a number'
-    return 'a string'
-
-
-def _check_type(value, option):
-    """A message when ``value`` does not fit the option's type, else None (None values always fit)."""
-    kind = option.get('type', 'str')
-    if value is None:
-        return None
-    if kind in ('str', 'path'):
-        ok = isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
-        want = 'a string'
-    elif kind == 'bool':
-        ok = isinstance(value, bool)
-        want = 'a boolean (true or false)'
-    elif kind == 'int':
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        want = 'an integer'
-    elif kind == 'list':
-        ok = is_sequence(value)
-        want = 'a list'
-    elif kind == 'dict':
-        ok = isinstance(value, dict)
-        want = 'a dictionary'
-    else:
-        return None
-    if not ok:
-        return 'must be %s, got %s' % (want, _type_name(value))
-    if option.get('choices') and value not in option['choices']:
-        return 'must be one of %s, got %r' % (', '.join(str(c) for c in option['choices']), value)
-    return None
-
-
-def _check_dict(item, options, where, problems):
-    unknown = sorted(str(k) for k in item if k not in options)
-    if unknown:
-        problems.append('%s: unknown key%s %s (valid keys: %s)'
-                        % (where, 's' if len(unknown) > 1 else '', ', '.join(repr(k) for k in unknown),
-                           ', '.join(sorted(options))))
-    for name in sorted(options):
-        option = options[name] or {}
-        value = item.get(name)
-        if option.get('required') and value is None:
-            problems.append('%s: %s is required' % (where, name))
-            continue
-        message = _check_type(value, option)
-        if message:
-            problems.append('%s: %s %s' % (where, name, message))
-            continue
-        if value is None:
-            continue
-        if option.get('type') == 'list' and option.get('elements') == 'dict' and option.get('options'):
-            _check_list(value, option, '%s.%s' % (where, name), problems)
-        elif option.get('type') == 'list' and option.get('elements'):
-            for index, element in enumerate(value):
-                message = _check_type(element, {'type': option['elements']})
-                if message:
-                    problems.append('%s.%s[%d] %s' % (where, name, index, message))
-        elif option.get('type') == 'dict' and option.get('options'):
-            _check_dict(value, option['options'], '%s.%s' % (where, name), problems)
-
-
-def _label(item):
-    for key in ('display_name', 'external_group_name', 'id'):
-        if isinstance(item, dict) and isinstance(item.get(key), str):
-            if key == 'display_name' and isinstance(item.get('domain'), str):
-                return '%s@%s' % (item[key], item['domain'])
-            return item[key]
-    return None
-
-
-def _check_list(value, option, where, problems):
-    for index, item in enumerate(value):
-        label = _label(item)
-        item_where = '%s[%d]%s' % (where, index, ' (%s)' % label if label else '')
-        if not isinstance(item, dict):
-            problems.append('%s must be a dictionary, got %s' % (item_where, _type_name(item)))
-            continue
-        _check_dict(item, option['options'], item_where, problems)
-
-
 def mapping_problems(mappings, provider):
-    """Every problem of a role's desired set, each naming the variable and the item."""
-    provider = _provider(provider)
-    variable = MAPPINGS_VARIABLE[provider]
+    """Every problem of a role's desired set, each naming the variable and the item: the same check
+    the set module makes of its ``mappings``, so the role accepts what the module accepts."""
+    variable = _variable(provider)
     if mappings is None:
         return []
     if not is_sequence(mappings):
-        return ['%s must be a list of mappings, got %s' % (variable, _type_name(mappings))]
-    options = _spec(provider)
-    if not options:
-        return []
-    problems = []
-    _check_list(mappings, {'options': options}, variable, problems)
-    return problems
+        return ['%s must be a list of mappings, got %s' % (variable, _arguments.type_name(mappings))]
+    return _arguments.list_problems(MODULES[provider].item_option(), _plain(mappings), variable)
 
 
 def mapping_failure(result, provider, mappings=None):
-    """A failed host's entry: the task's message, plus where in the desired set the problem is."""
-    provider = _provider(provider)
+    """A failed host's entry: the task's message, plus where in the desired set the problem is.
+    ``provider`` may be None: the host's provider could not be told."""
+    provider = _provider(provider) if provider else None
     result = _plain(result or {})
     message = str(result.get('msg') or 'failed without a message')
-    if result.get('argument_errors') or 'Validation of arguments failed' in message:
+    if provider and (result.get('argument_errors') or 'Validation of arguments failed' in message):
         problems = mapping_problems(mappings, provider)
         if problems:
             message = '%s\n%s' % (message, '\n'.join(problems))
     return {'provider': provider, 'status': FAILED, 'error': message, 'summary': {}, 'changes': []}
+
+
+# --- mapping_target ------------------------------------------------------------------------------
+
+def mapping_target(group_names, host=None):
+    """The provider an inventory host stands for, from its groups: ``{provider, role, variable}``."""
+    groups = list(group_names or [])
+    providers = [name for name in PROVIDERS if name in groups]
+    if len(providers) != 1:
+        raise AnsibleFilterError('%s is in %s; a host stands for one target, so it must be in exactly one of the '
+                                 'groups %s' % (host or 'the host', 'the groups %s' % ', '.join(providers)
+                                                if providers else 'none of them', ', '.join(PROVIDERS)))
+    provider = providers[0]
+    return {'provider': provider, 'role': 'sso.mappings.%s' % provider, 'variable': _variable(provider)}
 
 
 # --- mapping_summary -----------------------------------------------------------------------------
@@ -327,7 +224,7 @@ def drift_markdown(report):
             continue
         lines.append('| Mapping | Action | Field | Live | Desired |')
         lines.append('|---|---|---|---|---|')
-        hidden = READ_ONLY.get(entry.get('provider'), ())
+        hidden = _read_only(entry.get('provider')) if entry.get('provider') in MODULES else ()
         for change in entry['changes']:
             fields = change.get('fields') or {}
             if change.get('action') != 'update':
@@ -348,14 +245,13 @@ def drift_markdown(report):
 def mapping_export(mappings, provider):
     """Live mappings (an _info module's ``mappings``) in the role's variable format: read-only fields
     dropped, items sorted by identity, keys sorted."""
-    provider = _provider(provider)
-    drop = READ_ONLY[provider]
+    drop = _read_only(provider)
     items = []
     for mapping in _plain(mappings or []):
         if not isinstance(mapping, dict):
             raise AnsibleFilterError('sso.mappings.mapping_export: every mapping must be a dictionary, got %r' % (mapping,))
         items.append(dict((k, mapping[k]) for k in sorted(mapping) if k not in drop and mapping[k] is not None))
-    items.sort(key=lambda m: json.dumps([_label(m), m], sort_keys=True))
+    items.sort(key=lambda m: json.dumps([_arguments.item_label(m), m], sort_keys=True))
     return items
 
 
@@ -371,4 +267,5 @@ class FilterModule:
             'drift_report': drift_report,
             'drift_markdown': drift_markdown,
             'mapping_export': mapping_export,
+            'mapping_target': mapping_target,
         }

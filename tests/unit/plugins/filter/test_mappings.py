@@ -22,7 +22,7 @@ def result(*changes, summary=None, changed=None):
 def test_filters_are_registered():
     assert sorted(filters.FilterModule().filters()) == [
         'drift_markdown', 'drift_report', 'mapping_drift', 'mapping_export', 'mapping_failure', 'mapping_problems',
-        'mapping_summary']
+        'mapping_summary', 'mapping_target']
 
 
 def test_drift_lists_only_the_changed_fields_of_an_update():
@@ -81,7 +81,9 @@ def test_problems_name_the_variable_the_item_and_the_key():
 
 
 def test_problems_of_nested_options_and_element_types():
-    assert filters.mapping_problems([{'display_name': 'g', 'domain': 'd', 'is_disabled': 'no',
+    # 'no' is a boolean to Ansible, and so to the module: a role variable accepts what the module accepts.
+    assert filters.mapping_problems([{'display_name': 'g', 'domain': 'd', 'is_disabled': 'no'}], 'aria') == []
+    assert filters.mapping_problems([{'display_name': 'g', 'domain': 'd', 'is_disabled': 'perhaps',
                                       'group_metadata': {'dn': 'x'}, 'mapped_roles': ['LCM Admin', ['x']]}], 'aria') == [
         "aria_group_mappings[0] (g@d).group_metadata: unknown key 'dn' (valid keys: additional_meta, "
         "distinguished_name, external_id)",
@@ -94,6 +96,16 @@ def test_problems_of_nested_options_and_element_types():
         'atlas_role_mappings[0]: external_group_name is required']
     assert filters.mapping_problems({'a': 1}, 'atlas') == ['atlas_role_mappings must be a list of mappings, got a dictionary']
     assert filters.mapping_problems(None, 'aria') == []
+
+
+def test_the_target_of_a_host_is_its_one_provider_group():
+    assert filters.mapping_target(['all', 'atlas', 'prod'], 'org-1') == {
+        'provider': 'atlas', 'role': 'sso.mappings.atlas', 'variable': 'atlas_role_mappings'}
+    with pytest.raises(AnsibleFilterError, match='org-1 is in the groups confluent, aria; .* exactly one'):
+        filters.mapping_target(['aria', 'confluent'], 'org-1')
+    with pytest.raises(AnsibleFilterError, match='none of them'):
+        filters.mapping_target(['ungrouped'], 'org-1')
+    assert filters.mapping_failure({'msg': 'no target'}, None)['provider'] is None
 
 
 def test_a_validation_failure_names_the_items():

@@ -1,0 +1,75 @@
+# Copyright (c) sso.mappings contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The roles take what the modules take: their argument specs against the modules' options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.sso.mappings.plugins.filter.mappings import MODULES
+
+ROLES = Path(__file__).resolve().parents[3] / 'roles'
+COMPARED = ('type', 'elements', 'choices')
+
+
+def role_spec(provider):
+    with open(ROLES / provider / 'meta' / 'argument_specs.yml', encoding='utf-8') as handle:
+        return yaml.safe_load(handle)['argument_specs']
+
+
+def role_defaults(provider):
+    with open(ROLES / provider / 'vars' / 'main.yml', encoding='utf-8') as handle:
+        return yaml.safe_load(handle)['%s_module_defaults' % provider]
+
+
+def differences(role_options, module_options, where):
+    """What differs between two option specs: names, and per option its type, elements, choices,
+    required and sub-options. Role specs take no aliases, so a module option's alias is a role option."""
+    found = []
+    module_options = dict(module_options)
+    for name, option in list(module_options.items()):
+        for alias in option.get('aliases') or []:
+            module_options[alias] = option
+    for name in sorted(set(role_options) ^ set(module_options)):
+        found.append('%s.%s: only in the %s' % (where, name, 'role' if name in role_options else 'module'))
+    for name in sorted(set(role_options) & set(module_options)):
+        role, module = role_options[name], module_options[name]
+        for key in COMPARED:
+            if role.get(key) != module.get(key):
+                found.append('%s.%s: %s is %r in the role, %r in the module'
+                             % (where, name, key, role.get(key), module.get(key)))
+        if bool(role.get('required')) != bool(module.get('required')):
+            found.append('%s.%s: required differs' % (where, name))
+        found += differences(role.get('options') or {}, module.get('options') or {}, '%s.%s' % (where, name))
+    return found
+
+
+@pytest.mark.parametrize('provider', sorted(MODULES))
+def test_the_desired_set_takes_the_set_modules_items(provider):
+    modules = MODULES[provider]
+    options = role_spec(provider)['main']['options']
+    desired = options[modules.role_variable]
+    assert (desired['type'], desired['elements']) == ('list', 'dict')
+    assert differences(desired['options'], modules.item_option()['options'], modules.role_variable) == []
+    assert options[modules.role_variable + '_purge']['type'] == 'bool'
+
+
+@pytest.mark.parametrize('provider', sorted(MODULES))
+def test_the_connection_variables_are_the_modules_options(provider):
+    """Every <provider>_<option> variable reaches that module option through the role's module_defaults,
+    with the same type, and both entry points take the same connection variables."""
+    modules = MODULES[provider]
+    specs = role_spec(provider)
+    main = dict((k, v) for k, v in specs['main']['options'].items() if not k.startswith(modules.role_variable))
+    assert main == specs['export']['options']
+    module_options = modules.connection.argument_spec()
+    defaults = role_defaults(provider)
+    prefix = provider + '_'
+    assert sorted(defaults) == sorted(name[len(prefix):] for name in main)
+    for name, option in main.items():
+        target = name[len(prefix):]
+        assert defaults[target] == '{{ %s | default(omit) }}' % name
+        assert option['type'] == module_options[target].get('type', 'str'), name
