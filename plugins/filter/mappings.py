@@ -15,7 +15,7 @@ import json
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
-from ansible_collections.sso.mappings.plugins.module_utils import _aria, _arguments, _atlas, _confluent
+from ansible_collections.sso.mappings.plugins.module_utils import _arguments, _aria, _atlas, _confluent
 
 # Each provider's modules know their options, the role variable that holds the desired set and
 # the fields the API sets: the reports and the roles' checks take them from there.

@@ -17,8 +17,7 @@ filter) on their desired set, so a role variable and a module option accept the 
 from __future__ import annotations
 
 from ansible.module_utils.common.collections import is_sequence
-from ansible.module_utils.common.validation import (
-    check_type_bool, check_type_dict, check_type_float, check_type_int, check_type_list)
+from ansible.module_utils.common.validation import check_type_bool, check_type_dict, check_type_float, check_type_int, check_type_list
 
 # Ansible's own conversions: what the module would accept, a role variable may hold.
 _CONVERSIONS = {'bool': check_type_bool, 'int': check_type_int, 'float': check_type_float,

@@ -22,8 +22,7 @@ import time
 import traceback
 
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, parse_error_body
-from ansible_collections.sso.mappings.plugins.module_utils._pacing import (
-    RESET_HEADERS, Pacer, header_number, parse_retry_after)
+from ansible_collections.sso.mappings.plugins.module_utils._pacing import RESET_HEADERS, Pacer, header_number, parse_retry_after
 
 try:
     import requests
@@ -190,7 +189,7 @@ class Client:
                                                     auth=auth or self.auth, timeout=self.timeout, verify=self.verify)
             except requests.exceptions.SSLError as exc:
                 raise ApiError(self.provider, operation, detail='TLS error talking to %s: %s'
-                               % (self.base_url, _reason(exc)), hint=TLS_HINT)
+                               % (self.base_url, _reason(exc)), hint=TLS_HINT) from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 sent = not isinstance(exc, requests.exceptions.ConnectTimeout) and not _refused(exc)
                 if sent and not idempotent:
@@ -202,10 +201,11 @@ class Client:
                     if landed is None or isinstance(exc, requests.exceptions.Timeout):
                         raise ApiError(self.provider, operation, detail='no answer within %ss (%s); the request may '
                                        'or may not have been applied, run again to converge'
-                                       % (self.timeout, _reason(exc)), attempts=attempt + rate_limited, ambiguous=True)
+                                       % (self.timeout, _reason(exc)), attempts=attempt + rate_limited,
+                                       ambiguous=True) from exc
                 if attempt > self.retries:
                     raise ApiError(self.provider, operation, detail='no answer from %s (%s)'
-                                   % (self.base_url, _reason(exc)), attempts=attempt + rate_limited)
+                                   % (self.base_url, _reason(exc)), attempts=attempt + rate_limited) from exc
                 self._wait_retry(attempt, {})
                 continue
 

@@ -15,7 +15,13 @@ import time
 from ansible_collections.sso.mappings.plugins.module_utils._adapter import MappingApi
 from ansible_collections.sso.mappings.plugins.module_utils._auth import BearerAuth
 from ansible_collections.sso.mappings.plugins.module_utils._confluent_role_bindings import (
-    RoleBindings, items_of, next_page, same_bindings, sort_bindings, within)
+    RoleBindings,
+    items_of,
+    next_page,
+    same_bindings,
+    sort_bindings,
+    within,
+)
 from ansible_collections.sso.mappings.plugins.module_utils._connection import Connection, CredentialMethod
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
 from ansible_collections.sso.mappings.plugins.module_utils._reconcile import CREATE

@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from spec_check import SPEC_TABLE, load_index
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,7 +1,6 @@
 """The request validator itself, so that the conformance test cannot pass vacuously."""
 
 import pytest
-
 from spec_check import SpecIndex, load_index
 
 GROUP_MAPPINGS = "/iam/v2/sso/group-mappings"

@@ -30,7 +30,7 @@ def differences(role_options, module_options, where):
     required and sub-options. Role specs take no aliases, so a module option's alias is a role option."""
     found = []
     module_options = dict(module_options)
-    for name, option in list(module_options.items()):
+    for option in list(module_options.values()):
         for alias in option.get('aliases') or []:
             module_options[alias] = option
     for name in sorted(set(role_options) ^ set(module_options)):

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sso.mappings.plugins.filter import mappings as filters

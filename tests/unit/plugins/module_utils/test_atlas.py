@@ -243,7 +243,7 @@ def test_service_account_token_is_fetched_once_and_refreshed_once(scripted):
     steps = [(200, token), (200, {}), (200, {}), (401, {'error': 401, 'errorCode': 'UNAUTHORIZED'}),
              (200, dict(token, access_token='T2')), (200, {})]
     transport = scripted(client, steps)
-    for dummy in range(3):
+    for _request in range(3):
         client.request('GET', PATH, 'list role mappings')
     sent = [(r.method, r.path_url, r.headers.get('Authorization')) for r in transport.sent]
     assert sent[0][:2] == ('POST', _atlas.TOKEN_PATH) and sent[0][2].startswith('Basic ')

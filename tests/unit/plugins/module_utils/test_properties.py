@@ -19,7 +19,8 @@ from __future__ import annotations
 import copy
 import itertools
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.sso.mappings.plugins.module_utils import _aria, _atlas, _confluent, _reconcile
 from ansible_collections.sso.mappings.plugins.module_utils._errors import InputError

@@ -7,7 +7,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.sso.mappings.plugins.module_utils import _adapter, _reconcile
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
