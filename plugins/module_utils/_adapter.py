@@ -76,6 +76,10 @@ class MappingApi:
         """Add the ``detail_fields`` to these current mappings: those the run shows, compares on a detail
         field or deletes. Called once, after the plan has matched the desired items to the current set."""
 
+    def info_extras(self, mappings, options):
+        """What an ``_info`` module returns beside ``mappings``, as its ``info_options`` ask."""
+        return {}
+
     def check(self, change):
         """Raise InputError when a planned create or update cannot be made; it knows the current set now."""
 

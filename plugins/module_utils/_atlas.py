@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import difflib
+from urllib.parse import quote
 
 from ansible.module_utils.basic import env_fallback
 
@@ -43,6 +44,9 @@ PROJECT_ROLES = (
     'GROUP_STREAM_PROCESSING_OWNER', 'GROUP_USER_ADMIN',
 )
 GROUP_NAME_MAX_LENGTH = 200
+PROJECT_NAME_MAX_LENGTH = 64  # getGroupByName's groupName
+# What Atlas answers for a project name it does not know (or the credentials cannot see).
+PROJECT_NOT_FOUND_CODES = ('NOT_IN_GROUP', 'RESOURCE_NOT_FOUND', 'GROUP_NOT_FOUND', 'GROUP_NAME_NOT_FOUND')
 API_VERSION = r'^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
 
 
@@ -104,12 +108,13 @@ ROLE_ASSIGNMENT_OPTIONS = {
     'roles': {'type': 'list', 'elements': 'str'},
     'org_id': {'type': 'str'},
     'project_id': {'type': 'str', 'aliases': ['group_id']},
+    'project_name': {'type': 'str'},
 }
 
 MAPPING_OPTIONS = {
     'external_group_name': {'type': 'str', 'required': True},
     'role_assignments': {'type': 'list', 'elements': 'dict', 'options': ROLE_ASSIGNMENT_OPTIONS,
-                         'mutually_exclusive': [['role', 'roles'], ['org_id', 'project_id']],
+                         'mutually_exclusive': [['role', 'roles'], ['org_id', 'project_id', 'project_name']],
                          'required_one_of': [['role', 'roles']]},
     # Read-only, accepted so that _info output can be fed back unchanged.
     'id': {'type': 'str'},
@@ -134,7 +139,8 @@ def normalise_assignment(raw):
 
 
 def assignment_key(assignment):
-    return (assignment.get('org_id') or '', assignment.get('project_id') or '', assignment.get('role') or '')
+    return (assignment.get('org_id') or '', assignment.get('project_id') or '', assignment.get('role') or '',
+            assignment.get('project_name') or '')
 
 
 def sort_assignments(assignments):
@@ -223,22 +229,81 @@ class AtlasRoleMappings(MappingApi):
             raise InputError('%s: give role or roles' % label)
         org_id = _hex_id(element.get('org_id'), 'org_id', label)
         project_id = _hex_id(element.get('project_id'), 'project_id', label)
-        if org_id and project_id:
-            raise InputError('%s: give org_id or project_id, not both' % label)
+        # A project's name becomes its id in resolve(), once every item passed its checks.
+        project_name = check_text(element.get('project_name'), 'project_name', label, max_length=PROJECT_NAME_MAX_LENGTH)
+        given = [name for name, value in (('org_id', org_id), ('project_id', project_id), ('project_name', project_name))
+                 if value]
+        if len(given) > 1:
+            raise InputError('%s: give one of org_id, project_id and project_name, not %s' % (label, ' and '.join(given)))
+        project = {'project_id': project_id} if project_id else {'project_name': project_name} if project_name else None
         result = []
         for role in roles:
             role = check_role(role, label)
             if role in ORG_ROLES:
-                if project_id:
-                    raise InputError('%s: %s is an organization role and cannot take a project_id' % (label, role))
+                if project:
+                    raise InputError('%s: %s is an organization role and cannot take a %s' % (label, role, given[0]))
                 result.append({'role': role, 'org_id': org_id or self.org_id})
             else:
                 if org_id:
                     raise InputError('%s: %s is a project role and needs a project_id, not an org_id' % (label, role))
-                if not project_id:
-                    raise InputError('%s: %s is a project role, so it needs a project_id' % (label, role))
-                result.append({'role': role, 'project_id': project_id})
+                if not project:
+                    raise InputError('%s: %s is a project role, so it needs a project_id or project_name' % (label, role))
+                result.append(dict(project, role=role))
         return result
+
+    def resolve(self, desired, wheres):
+        """Each distinct project name becomes its project's id, with one look-up per name; an unknown name
+        fails before any write (before the current set is even read)."""
+        named = {}
+        for item, where in zip(desired, wheres):
+            for assignment in item.get('role_assignments') or []:
+                if 'project_name' in assignment:
+                    named.setdefault(assignment['project_name'], where_label(self.provider, where, self.key(item)))
+        ids = dict((name, self._project_id(name, label)) for name, label in sorted(named.items()))
+        for item in desired:
+            assignments = item.get('role_assignments') or []
+            if any('project_name' in a for a in assignments):
+                item['role_assignments'] = sort_assignments(
+                    {'role': a['role'], 'project_id': ids[a['project_name']]} if 'project_name' in a else a
+                    for a in assignments)
+
+    def info_extras(self, mappings, options):
+        """With ``project_names``: ``projects``, the name of every project the mappings name, one request each."""
+        if not options.get('project_names'):
+            return {}
+        ids = sorted(set(a['project_id'] for m in mappings for a in m.get('role_assignments') or [] if a.get('project_id')))
+        projects = {}
+        for project_id in ids:
+            operation = 'read project %s' % project_id
+            try:
+                reply = self.client.request('GET', '/api/atlas/v2/groups/%s' % project_id, operation, expected=(200,))
+            except ApiError as error:
+                if error.code in PROJECT_NOT_FOUND_CODES:
+                    continue  # gone, or out of these credentials' reach: shown by its id alone
+                raise
+            if isinstance(reply.data, dict) and reply.data.get('name'):
+                projects[project_id] = reply.data['name']
+        return {'projects': projects}
+
+    def _project_id(self, name, label):
+        operation = 'look up project %r' % name
+        try:
+            reply = self.client.request('GET', '/api/atlas/v2/groups/byName/%s' % quote(name, safe=''), operation,
+                                        expected=(200,))
+        except ApiError as error:
+            # Atlas says NOT_IN_GROUP for a name it does not know (MongoDB's operator tests it); the status
+            # is not documented, and the same answer comes for a project the credentials may not see.
+            if error.code in PROJECT_NOT_FOUND_CODES:
+                raise InputError('%s: no project named %r in reach of these credentials (Atlas answered HTTP %s %s); '
+                                 'check project_name, or give project_id'
+                                 % (label, name, error.status, error.code)) from error
+            raise
+        project = reply.data if isinstance(reply.data, dict) else {}
+        if not project.get('id'):
+            raise ApiError(self.provider, operation, status=reply.status, detail='the answer has no project id')
+        if project.get('orgId') and project['orgId'].lower() != self.org_id:
+            raise InputError('%s: project %r belongs to organization %s, not %s' % (label, name, project['orgId'], self.org_id))
+        return project['id'].lower()
 
     def key(self, item):
         return item.get('external_group_name')
@@ -345,4 +410,5 @@ def _next_page(data, _params):
 
 
 MODULES = ProviderModules(CONNECTION, AtlasRoleMappings, MAPPING_OPTIONS, INFO_FILTERS,
-                          role_variable='atlas_role_mappings')
+                          role_variable='atlas_role_mappings',
+                          info_options={'project_names': {'type': 'bool', 'default': False}})

@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from ansible_collections.sso.mappings.plugins.module_utils._adapter import MappingApi
-from ansible_collections.sso.mappings.plugins.module_utils._auth import BearerAuth
+from ansible_collections.sso.mappings.plugins.module_utils._auth import STS_MAX_LIFETIME, BearerAuth, IdentityPoolAuth
+from ansible_collections.sso.mappings.plugins.module_utils._client import Client
 from ansible_collections.sso.mappings.plugins.module_utils._confluent_role_bindings import (
     RoleBindings,
     items_of,
@@ -46,6 +48,66 @@ def check_options(params):
     return {'role_bindings_wait': wait}
 
 
+OAUTH_ENV = 'CONFLUENT_CLOUD_OAUTH_'
+OAUTH_OPTIONS = (
+    ('oauth_identity_pool_id', False), ('oauth_external_token_url', False), ('oauth_external_client_id', False),
+    ('oauth_external_client_secret', True), ('oauth_external_token_scope', False),
+    ('oauth_external_access_token', True), ('oauth_sts_token_expired_in_seconds', False),
+)
+
+
+def check_oauth(provider, values):
+    """One identity pool, and either client credentials at a token URL or a static token."""
+    if not values.get('oauth_identity_pool_id'):
+        raise InputError('%s: incomplete credentials for OAuth: missing oauth_identity_pool_id (or %sIDENTITY_POOL_ID)'
+                         % (provider, OAUTH_ENV))
+    flow = [name for name in ('oauth_external_token_url', 'oauth_external_client_id', 'oauth_external_client_secret')
+            if values.get(name)]
+    if values.get('oauth_external_access_token'):
+        if flow:
+            raise InputError('%s: conflicting credentials: oauth_external_access_token and (%s) are mutually exclusive; '
+                             'give a static token or client credentials' % (provider, ', '.join(flow)))
+    elif len(flow) < 3:
+        missing = [name for name in ('oauth_external_token_url', 'oauth_external_client_id',
+                                     'oauth_external_client_secret') if name not in flow]
+        raise InputError('%s: incomplete credentials for OAuth: missing %s, or give oauth_external_access_token'
+                         % (provider, ', '.join('%s (or %s%s)' % (name, OAUTH_ENV, name[len('oauth_'):].upper())
+                                                for name in missing)))
+    else:
+        url = urlsplit(values['oauth_external_token_url'])
+        if url.scheme not in ('http', 'https') or not url.hostname:
+            raise InputError('%s: oauth_external_token_url must be an http:// or https:// URL with a host name, got %r'
+                             % (provider, values['oauth_external_token_url']))
+    lifetime = values.get('oauth_sts_token_expired_in_seconds')
+    if lifetime not in (None, ''):
+        try:
+            lifetime = int(lifetime)
+        except (TypeError, ValueError):
+            lifetime = 0
+        if not 1 <= lifetime <= STS_MAX_LIFETIME:
+            raise InputError('%s: oauth_sts_token_expired_in_seconds must be from 1 to %d seconds, got %r'
+                             % (provider, STS_MAX_LIFETIME, values['oauth_sts_token_expired_in_seconds']))
+        values['oauth_sts_token_expired_in_seconds'] = lifetime
+    return values
+
+
+def identity_pool_auth(client, settings):
+    """The Confluent token of an identity pool; the identity provider gets a client of its own."""
+    values = settings.credentials
+    idp_client = None
+    if values.get('oauth_external_token_url'):
+        url = urlsplit(values['oauth_external_token_url'])
+        idp_client = Client('Confluent', '%s://%s' % (url.scheme, url.netloc), validate_certs=settings.validate_certs,
+                            ca_path=settings.ca_path, timeout=settings.timeout, retries=settings.retries, pool_size=1)
+    return IdentityPoolAuth(client, idp_client, values['oauth_identity_pool_id'],
+                            token_url=values.get('oauth_external_token_url'),
+                            client_id=values.get('oauth_external_client_id'),
+                            client_secret=values.get('oauth_external_client_secret'),
+                            scope=values.get('oauth_external_token_scope'),
+                            access_token=values.get('oauth_external_access_token'),
+                            lifetime=values.get('oauth_sts_token_expired_in_seconds'))
+
+
 CONNECTION = Connection(
     provider='Confluent',
     base_url_env='CONFLUENT_CLOUD_ENDPOINT',
@@ -58,6 +120,12 @@ CONNECTION = Connection(
         CredentialMethod('an access token', (
             ('access_token', ('CONFLUENT_CLOUD_ACCESS_TOKEN',), True),
         ), lambda client, settings: BearerAuth(settings.credentials['access_token'])),
+        # The names of Confluent's Terraform provider's oauth block; env CONFLUENT_CLOUD_OAUTH_<name without oauth_>.
+        CredentialMethod('OAuth through an identity pool', [
+            (name, (OAUTH_ENV + name[len('oauth_'):].upper(),), no_log) + (
+                ('int',) if name == 'oauth_sts_token_expired_in_seconds' else ())
+            for name, no_log in OAUTH_OPTIONS
+        ], identity_pool_auth, optional=[name for name, _no_log in OAUTH_OPTIONS], check=check_oauth),
     ),
     check_options=check_options,
 )

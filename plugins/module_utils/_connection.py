@@ -28,13 +28,15 @@ from ansible_collections.sso.mappings.plugins.module_utils._errors import InputE
 class CredentialMethod:
     """One way to authenticate: its options (each with env vars, first set wins) and how to build auth.
 
-    ``optional`` options may be left out; ``check(values)`` may add rules across the options
-    (raising InputError) and return the values as the auth needs them.
+    ``options`` are ``(option, (ENV_VAR, ...), no_log)`` triples, or quadruples whose fourth item is
+    the option's type (``str`` otherwise). ``optional`` options may be left out; ``check(provider,
+    values)`` adds rules across the options (raising InputError) and returns the values the auth needs.
     """
 
     def __init__(self, name, options, make_auth, optional=(), check=None):
         self.name = name
-        self.options = options  # ((option, (ENV_VAR, ...), no_log), ...)
+        self.options = [tuple(option[:3]) for option in options]
+        self.types = dict((option[0], option[3]) for option in options if len(option) > 3)
         self.optional = frozenset(optional)
         self.make_auth = make_auth
         self.check = check
@@ -42,10 +44,6 @@ class CredentialMethod:
     @property
     def option_names(self):
         return [option for option, _env, _no_log in self.options]
-
-    @property
-    def required_names(self):
-        return [option for option in self.option_names if option not in self.optional]
 
 
 class Settings:
@@ -100,7 +98,7 @@ class Connection:
         }
         for method in self.credential_methods:
             for option, _env, no_log in method.options:
-                spec.setdefault(option, {'type': 'str', 'no_log': no_log})
+                spec.setdefault(option, {'type': method.types.get(option, 'str'), 'no_log': no_log})
         spec.update(self.extra_options)
         return spec
 
@@ -136,23 +134,22 @@ class Connection:
         once, or a method with a part missing, fail before any request.
         """
         explicit = [m for m in self.credential_methods
-                    if any(params.get(o) not in (None, '') for o in m.required_names)]
+                    if any(params.get(o) not in (None, '') for o in m.option_names)]
         source = 'options'
         if len(explicit) > 1:
             raise InputError('%s: conflicting credentials: %s are mutually exclusive; use one method'
-                             % (self.provider, ' and '.join('(%s)' % ', '.join(m.required_names) for m in explicit)))
+                             % (self.provider, ' and '.join('(%s)' % ', '.join(m.option_names) for m in explicit)))
         candidates = explicit
         if not candidates:
             source = 'environment'
-            candidates = [m for m in self.credential_methods
-                          if any(_first_env(env) for option, env, _no_log in m.options if option not in m.optional)]
+            candidates = [m for m in self.credential_methods if any(_first_env(env) for _option, env, _no_log in m.options)]
             if len(candidates) > 1:
                 raise InputError('%s: conflicting credentials in the environment: %s are set; unset all but one '
                                  'method or pass the credentials as options'
                                  % (self.provider, ' and '.join('(%s)' % ', '.join(_env_names(m)) for m in candidates)))
         if not candidates:
             raise InputError('%s: no credentials: set %s, or the environment variables %s'
-                             % (self.provider, ' or '.join('(%s)' % ', '.join(m.required_names)
+                             % (self.provider, ' or '.join('(%s)' % ', '.join(m.option_names)
                                                            for m in self.credential_methods),
                                 ' or '.join('(%s)' % ', '.join(_env_names(m)) for m in self.credential_methods)))
         method = candidates[0]
@@ -196,4 +193,4 @@ def _first_env(names):
 
 
 def _env_names(method):
-    return [name for option, env, _no_log in method.options if option not in method.optional for name in env]
+    return [name for _option, env, _no_log in method.options for name in env]

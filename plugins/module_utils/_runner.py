@@ -29,13 +29,14 @@ class ProviderModules:
     """The modules of one provider. ``api_class(client, options)`` builds its MappingApi."""
 
     def __init__(self, connection, api_class, mapping_options, info_filters, identity_required=None,
-                 write_options=None, role_variable=None):
+                 write_options=None, role_variable=None, info_options=None):
         self.connection = connection
         self.api_class = api_class
         self.mapping_options = mapping_options
         self.info_filters = info_filters
         self.identity_required = identity_required or []
         self.write_options = write_options or {}  # extra task-level options of the modules that write
+        self.info_options = info_options or {}  # options of the _info module beyond its filters
         self.role_variable = role_variable  # the role's variable that holds the desired set
 
     @property
@@ -74,14 +75,15 @@ class ProviderModules:
         self._exit(module, self._converge(module, items, purge=module.params['purge'], where='mappings').result)
 
     def run_info(self):
-        module = self._module(dict(self.info_filters))
+        module = self._module(dict(self.info_filters, **self.info_options))
         try:
             api = self._start(module)
             filters = dict((k, module.params[k]) for k in self.info_filters if module.params.get(k) not in (None, ''))
             mappings = _reconcile.read_mappings(api, filters)
+            extras = api.info_extras(mappings, dict((k, module.params[k]) for k in self.info_options))
         except MappingError as error:
             module.fail_json(msg=str(error), **_error_fields(error))
-        module.exit_json(changed=False, mappings=mappings)
+        module.exit_json(changed=False, mappings=mappings, **extras)
 
     def _module(self, spec, **kwargs):
         full = self.connection.argument_spec()

@@ -27,7 +27,9 @@ options:
       - The roles the group gets. Required unless O(state=absent).
       - At least one organization role (C(ORG_...)) is required.
       - Each element holds one role (O(role_assignments[].role)) or several (O(role_assignments[].roles)) on the
-        organization (O(role_assignments[].org_id)) or on a project (O(role_assignments[].project_id)), not both.
+        organization (O(role_assignments[].org_id)) or on a project (O(role_assignments[].project_id), or
+        O(role_assignments[].project_name)), one of them.
+      - The returned mapping always names projects by C(project_id), so it can be passed back unchanged.
     type: list
     elements: dict
     suboptions:
@@ -35,6 +37,9 @@ options:
         description:
           - One role, for example V(ORG_MEMBER) or V(GROUP_READ_ONLY).
           - An C(ORG_...) role without an id applies to O(org_id).
+          - It must be one of the roles Atlas accepts in a role mapping, else the task fails before any request,
+            naming the closest one and listing the others; see
+            U(https://www.mongodb.com/docs/atlas/reference/user-roles/).
         type: str
       roles:
         description:
@@ -50,6 +55,12 @@ options:
           - The project the role applies to (24 hexadecimal digits). Not allowed with an C(ORG_...) role.
         type: str
         aliases: [group_id]
+      project_name:
+        description:
+          - The project the role applies to, by its name (1 to 64 characters). Each distinct name is looked up
+            once per run with C(GET /api/atlas/v2/groups/byName/{groupName}), before any change; an unknown name
+            fails the task with no change made. Not allowed with an C(ORG_...) role.
+        type: str
   id:
     description:
       - Read-only, ignored. Accepted so that M(sso.mappings.atlas_role_mapping_info) output can be passed back.
@@ -85,6 +96,18 @@ EXAMPLES = r'''
         role: GROUP_READ_ONLY
     client_id: "{{ atlas_client_id }}"
     client_secret: "{{ atlas_client_secret }}"
+  delegate_to: localhost
+
+- name: The same, naming the projects instead of giving their ids
+  sso.mappings.atlas_role_mapping:
+    org_id: 5f1d7e4b8c9a0b1c2d3e4f50
+    external_group_name: data-engineers
+    role_assignments:
+      - role: ORG_MEMBER
+      - project_name: data-platform
+        roles: [GROUP_READ_ONLY, GROUP_DATA_ACCESS_READ_ONLY]
+      - project_name: analytics
+        role: GROUP_READ_ONLY
   delegate_to: localhost
 
 - name: Remove the mapping of a retired group

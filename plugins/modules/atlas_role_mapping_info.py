@@ -19,6 +19,13 @@ options:
     description:
       - Return only the mapping of this group.
     type: str
+  project_names:
+    description:
+      - Also return RV(projects), the name of every project the mappings name, for people to read (an access
+        review, a report). Costs one request per distinct project.
+      - The mappings themselves keep C(project_id) either way, so they can be passed back unchanged.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - sso.mappings.atlas
   - sso.mappings.connection
@@ -34,6 +41,13 @@ EXAMPLES = r'''
 - name: Every role mapping of the organization
   sso.mappings.atlas_role_mapping_info:
     org_id: 5f1d7e4b8c9a0b1c2d3e4f50
+  register: result
+  delegate_to: localhost
+
+- name: The same, with the names of the projects they grant roles on
+  sso.mappings.atlas_role_mapping_info:
+    org_id: 5f1d7e4b8c9a0b1c2d3e4f50
+    project_names: true
   register: result
   delegate_to: localhost
 '''
@@ -58,6 +72,13 @@ mappings:
       type: list
       elements: dict
       sample: [{role: ORG_MEMBER, org_id: 5f1d7e4b8c9a0b1c2d3e4f50}]
+projects:
+  description:
+    - The name of each project the mappings name, by project id. A project Atlas does not show these credentials
+      is left out.
+  returned: when O(project_names=true)
+  type: dict
+  sample: {6a1b2c3d4e5f60718293a4b5: data-platform}
 '''
 
 from ansible_collections.sso.mappings.plugins.module_utils._atlas import MODULES

@@ -38,7 +38,8 @@ options:
         suboptions:
           role:
             description:
-              - One role; an C(ORG_...) role without an id applies to O(org_id).
+              - One role; an C(ORG_...) role without an id applies to O(org_id). It must be one of the roles Atlas
+                accepts in a role mapping, else the task fails before any request.
             type: str
           roles:
             description:
@@ -54,6 +55,11 @@ options:
               - The project the role applies to (24 hexadecimal digits).
             type: str
             aliases: [group_id]
+          project_name:
+            description:
+              - The project the role applies to, by its name; each distinct name is looked up once per run, and an
+                unknown name fails the task before any change. The result names the project by its id.
+            type: str
       id:
         description:
           - Read-only, ignored.
@@ -96,6 +102,8 @@ EXAMPLES = r'''
           - role: ORG_MEMBER
           - project_id: 6a1b2c3d4e5f60718293a4b5
             roles: [GROUP_READ_ONLY, GROUP_DATA_ACCESS_READ_ONLY]
+          - project_name: analytics
+            role: GROUP_READ_ONLY
     # Secrets as options (no_log) from a vault, or as MONGODB_ATLAS_CLIENT_ID / _SECRET in the environment
     # of ansible-playbook itself; the task keyword environment would show them at -vvvv.
     client_id: "{{ vault_atlas_client_id }}"

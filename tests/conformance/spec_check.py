@@ -11,14 +11,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import jsonschema
 import yaml
 
-# provider -> spec file (under the specs folder), and Authorization schemes accepted beyond
-# the spec's securitySchemes. One line per spec; a provider may have several.
+# provider -> spec file (under the specs folder), Authorization schemes accepted beyond the
+# spec's securitySchemes, and optionally the only paths to take from it. One line per spec; a
+# provider may have several.
 SPEC_TABLE = (
     # The snapshot is the Preview document; GA adds an OAuth bearer scheme (specs/SOURCES.md).
     ("confluent", "confluent-cloud-iam-v2-sso-openapi.yaml", ("Bearer",)),
     ("confluent", "confluent-cloud-iam-v2-role-bindings-openapi.yaml", ("Bearer",)),
+    ("confluent", "confluent-cloud-sts-v1-openapi.yaml", ()),
     # Also yields the OAuth token endpoint, which securitySchemes describe (see token_operations).
     ("atlas", "atlas-admin-api-v2-role-mappings-subset.yaml", ()),
+    # Project names for people to read (atlas_role_mapping_info project_names): one path of the whole spec.
+    ("atlas", "atlas-admin-api-v2.yaml", (), ("/api/atlas/v2/groups/{groupId}",)),
     ("aria", "aria-suite-lifecycle-authzn-groups-reconstructed.yaml", ()),
 )
 
@@ -158,6 +162,21 @@ def coerce(value, schema):
     return value
 
 
+def form_values(schema, fields):
+    """A form body's fields as the types the schema declares (a form carries only text)."""
+    properties = merged_properties(schema)
+    values = {}
+    for name, given in fields.items():
+        value = given[-1]
+        for prop in properties.get(name, []):
+            try:
+                value = coerce(value, prop)
+            except ValueError:
+                pass  # left as text: the schema check reports it
+        values[name] = value
+    return values
+
+
 def media_type(value):
     return (value or "").split(";")[0].strip().lower()
 
@@ -224,14 +243,16 @@ class SpecIndex:
     """Every operation of one provider's specs; check(entry) lists what a logged request gets wrong."""
 
     def __init__(self, documents):
-        """documents: (parsed OpenAPI document, extra Authorization schemes) pairs."""
+        """documents: (parsed OpenAPI document, extra Authorization schemes, paths or None for all) triples."""
         self.operations = []
-        for document, extra in documents:
-            self._add(document, set(extra))
+        for document, extra, paths in documents:
+            self._add(document, set(extra), paths)
         self.operations.sort(key=lambda op: -op.specificity)
 
-    def _add(self, document, extra):
+    def _add(self, document, extra, paths=None):
         for template, item in (document.get("paths") or {}).items():
+            if paths is not None and template not in paths:
+                continue
             shared = item.get("parameters", [])
             for method in METHODS:
                 if method not in item:
@@ -250,7 +271,8 @@ class SpecIndex:
                     method, template, spec_op.get("operationId"), list(parameters.values()),
                     resolve(document, spec_op["requestBody"]) if "requestBody" in spec_op else None,
                     security_schemes(document, requirements, extra), accept))
-        self.operations.extend(token_operations(document))
+        if paths is None:
+            self.operations.extend(token_operations(document))
 
     def match(self, method, path):
         """(operation, path params) or (None, methods the path allows)."""
@@ -333,7 +355,7 @@ class SpecIndex:
             return ["Content-Type %r is not one the spec declares (%s)" % (entry.get("content_type"), ", ".join(sorted(types)))]
         schema = types[media].get("schema") or {}
         if media == "application/x-www-form-urlencoded" and isinstance(body, str):
-            body = {key: values[-1] for key, values in parse_qs(body, keep_blank_values=True).items()}
+            body = form_values(schema, parse_qs(body, keep_blank_values=True))
         elif isinstance(body, str) and (media == "application/json" or media.endswith("+json")):
             return ["the body is not valid JSON"]
         return read_only_problems(schema, body) + schema_problems(schema, body, "body")
@@ -360,6 +382,6 @@ class SpecIndex:
 
 def load_index(specs_dir, provider):
     """The SpecIndex of every spec SPEC_TABLE lists for `provider`."""
-    documents = [(load_spec(specs_dir / name), extra) for name_provider, name, extra in SPEC_TABLE
-                 if name_provider == provider]
+    documents = [(load_spec(specs_dir / row[1]), row[2], row[3] if len(row) > 3 else None) for row in SPEC_TABLE
+                 if row[0] == provider]
     return SpecIndex(documents)

@@ -7,13 +7,16 @@ Run it after the integration tests.
 
 import json
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from spec_check import SPEC_TABLE, load_index
 
 REPO = Path(__file__).resolve().parents[2]
 REQUEST_LOG = REPO / "tests" / "output" / "emulator-requests.jsonl"
-PROVIDERS = sorted({provider for provider, name, extra in SPEC_TABLE})
+PROVIDERS = sorted({row[0] for row in SPEC_TABLE})
+# The stand-in identity provider has no vendor spec: RFC 6749 says what its requests must be.
+IDENTITY_PROVIDER = "idp"
 
 
 def logged_requests():
@@ -59,5 +62,35 @@ def test_every_request_reached_a_known_api():
         pytest.skip("no requests in %s; run the integration tests first" % REQUEST_LOG)
     stray = sorted({describe(entry) for entry in entries if entry.get("provider") is None})
     assert not stray, "requests to paths no emulated API serves:\n  " + "\n  ".join(stray)
-    unknown = sorted({entry["provider"] for entry in entries if entry["provider"] not in PROVIDERS})
+    unknown = sorted({entry["provider"] for entry in entries if entry["provider"] not in PROVIDERS + [IDENTITY_PROVIDER]})
     assert not unknown, "providers with no spec in SPEC_TABLE: %s" % unknown
+
+
+def test_identity_provider_requests_are_client_credentials_grants(conformance_report):
+    """RFC 6749 section 4.4 with client_secret_post (section 2.3.1), as Confluent's Terraform provider sends
+    it: a form body with grant_type, client_id and client_secret (masked in the log), maybe a scope, and
+    no Authorization header: no credential of any vendor API reaches the identity provider."""
+    entries = [entry for entry in logged_requests() if entry.get("provider") == IDENTITY_PROVIDER]
+    if not entries:
+        pytest.skip("no identity provider requests in %s" % REQUEST_LOG)
+    problems = []
+    for entry in entries:
+        where = describe(entry)
+        if entry["method"] != "POST" or entry.get("operation") != "oauth2:clientCredentials":
+            problems.append("%s: not the token request" % where)
+            continue
+        if (entry.get("content_type") or "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+            problems.append("%s: Content-Type %r is not a form" % (where, entry.get("content_type")))
+        form = parse_qs(entry.get("body") or "", keep_blank_values=True)
+        if form.get("grant_type") != ["client_credentials"]:
+            problems.append("%s: grant_type is %r, not client_credentials" % (where, form.get("grant_type")))
+        for name in ("client_id", "client_secret"):
+            if len(form.get(name) or []) != 1:
+                problems.append("%s: %s must be sent once in the body" % (where, name))
+        unknown = sorted(set(form) - {"grant_type", "client_id", "client_secret", "scope"})
+        if unknown:
+            problems.append("%s: unknown form fields %s" % (where, unknown))
+        if "authorization" in (entry.get("headers") or {}):
+            problems.append("%s: an Authorization header was sent to the identity provider" % where)
+    conformance_report[IDENTITY_PROVIDER] = len(entries)
+    assert not sorted(set(problems)), "\n  ".join(sorted(set(problems)))

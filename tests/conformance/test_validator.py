@@ -138,7 +138,7 @@ MINI_SPEC = {
 
 
 def test_openapi_details():
-    index = SpecIndex([(MINI_SPEC, ())])
+    index = SpecIndex([(MINI_SPEC, (), None)])
     media = "application/vnd.x.v1+json"
     good = entry("PUT", "/things/12", "putThing", body={"name": None}, auth="Digest", content_type=media,
                  headers={"accept": media})

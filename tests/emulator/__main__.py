@@ -1,4 +1,4 @@
-"""Command line: python -m emulator --port 0 --https-port 0 --tls-dir DIR --ready-file FILE."""
+"""Command line: python -m emulator --port 0 --https-port 0 --idp-port 0 --tls-dir DIR --ready-file FILE."""
 
 import argparse
 import json
@@ -18,6 +18,8 @@ def parse_args(argv):
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="plain HTTP port; 0 picks a free one")
     parser.add_argument("--https-port", type=int, default=None, help="also serve HTTPS on this port; 0 picks a free one")
+    parser.add_argument("--idp-port", type=int, default=None,
+                        help="also serve the stand-in identity provider on this port (HTTPS with --https-port); 0 picks a free one")
     parser.add_argument("--tls-dir", help="where ca.pem, server.pem and server-key.pem are written (default: a temporary dir)")
     parser.add_argument("--ready-file", help="write the endpoints as JSON here once serving")
     parser.add_argument("--log-file", help="append one JSON line per API request here")
@@ -37,12 +39,19 @@ def main(argv=None):
     emulator = Emulator([provider() for provider in PROVIDERS], log_file=args.log_file)
     servers = [emulator.make_server(args.host, args.port)]
     info = {"http": "http://%s:%d" % (args.host, servers[0].server_address[1])}
+    context = None
     if args.https_port is not None:
         paths = tls.generate(args.tls_dir or tempfile.mkdtemp(prefix="emulator-tls-"))
-        servers.append(emulator.make_server(args.host, args.https_port, tls.server_context(paths)))
+        context = tls.server_context(paths)
+        servers.append(emulator.make_server(args.host, args.https_port, context))
         # The certificate names localhost and 127.0.0.1; localhost reads better in URLs.
         info["https"] = "https://localhost:%d" % servers[1].server_address[1]
         info["ca_file"] = paths["ca.pem"]
+    if args.idp_port is not None:
+        # Another origin, as a company's identity provider is; HTTPS with the same CA when there is one.
+        idp = emulator.make_server(args.host, args.idp_port, context, providers=["idp"])
+        servers.append(idp)
+        info["idp"] = "%s://localhost:%d" % ("https" if context else "http", idp.server_address[1])
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())

@@ -24,6 +24,11 @@ TOKEN_PATH = "/api/oauth/token"
 ORG_FEDERATION = V2 + "/orgs/{orgId}/federationSettings"
 CONNECTED = V2 + "/federationSettings/{federationSettingsId}/connectedOrgConfigs"
 ROLE_MAPPINGS = CONNECTED + "/{orgId}/roleMappings"
+GROUP_BY_NAME = V2 + "/groups/byName/{groupName}"
+GROUP = V2 + "/groups/{groupId}"
+PROJECT_NAME_MAX = 64
+# The organization's projects, by name (ids as the tests' projects).
+DEFAULT_PROJECTS = {"data-platform": "6a1b2c3d4e5f60718293a4b5", "analytics": "6a1b2c3d4e5f60718293a4b6"}
 TOKEN_OPERATION = "oauth2:ServiceAccounts"  # how tests/conformance names the token endpoint
 
 HEX24 = re.compile(r"^[a-f0-9]{24}$")
@@ -100,12 +105,17 @@ class AtlasProvider(Provider):
         "null_ids": False,                         # true: role assignments render the absent id as null
         "invalid_role_status": 500,                # how an unknown role is refused: 500 UNEXPECTED_ERROR or 400
         "duplicate_status": 400,                   # how a taken externalGroupName is refused: 400 or 409
+        "projects": DEFAULT_PROJECTS,              # the projects getGroupByName finds, {name: id}
+        "missing_project_status": 404,             # how an unknown project name is answered: 404, 401 or 403 ...
+        "missing_project_code": "NOT_IN_GROUP",    # ... with this errorCode (or RESOURCE_NOT_FOUND)
     }
 
     def route_table(self):
         return [
             ("POST", TOKEN_PATH, TOKEN_OPERATION, self.issue_token),
             ("GET", ORG_FEDERATION, "getOrgFederationSettings", self.get_org_federation_settings),
+            ("GET", GROUP_BY_NAME, "getGroupByName", self.get_group_by_name),
+            ("GET", GROUP, "getGroup", self.get_group),
             ("GET", CONNECTED, "listFederationSettingConnectedOrgConfigs", self.list_connected_org_configs),
             ("GET", CONNECTED + "/{orgId}", "getFederationSettingConnectedOrgConfig", self.get_connected_org_config),
             ("GET", ROLE_MAPPINGS, "listFederationSettingConnectedOrgConfigRoleMappings", self.list_role_mappings),
@@ -140,7 +150,8 @@ class AtlasProvider(Provider):
                     raise ControlError("atlas.%s must be null or a number from %s%s" % (key, low, " to %s" % high if high else " up"))
         if "token_ttl" in options and options["token_ttl"] is None:
             raise ControlError("atlas.token_ttl must be a number of seconds")
-        for key, allowed in (("invalid_role_status", (400, 500)), ("duplicate_status", (400, 409))):
+        for key, allowed in (("invalid_role_status", (400, 500)), ("duplicate_status", (400, 409)),
+                             ("missing_project_status", (401, 403, 404))):
             if key in options and options[key] not in allowed:
                 raise ControlError("atlas.%s must be one of %s" % (key, ", ".join(map(str, allowed))))
         if "api_versions" in options and not (isinstance(options["api_versions"], list) and options["api_versions"]):
@@ -502,6 +513,35 @@ class AtlasProvider(Provider):
             "identityProviderId": self.options["identity_provider_id"],
             "identityProviderStatus": "ACTIVE",
         })
+
+    def _group(self, request, name, project_id):
+        return self._ok(request, {"clusterCount": 0, "created": "2024-01-15T09:30:00Z", "id": project_id,
+                                  "links": [{"href": request.url(GROUP.replace("{groupId}", project_id)), "rel": "self"}],
+                                  "name": name, "orgId": self.options["org_id"], "tags": []})
+
+    def _no_project(self, request, which):
+        # MongoDB's Atlas Kubernetes operator tests that an unknown project answers NOT_IN_GROUP; the status
+        # is not documented (and the same answer comes for a project the caller may not see).
+        return self.fail(request, self.options["missing_project_status"], self.options["missing_project_code"],
+                         "Project %s does not exist or the caller has no access to it." % which, which)
+
+    def get_group_by_name(self, request):
+        name = request.params["groupName"]
+        if not 1 <= len(name) <= PROJECT_NAME_MAX:
+            raise self.fail(request, 400, "VALIDATION_ERROR", "groupName must be 1 to %d characters." % PROJECT_NAME_MAX,
+                            "groupName")
+        if name not in self.options["projects"]:
+            raise self._no_project(request, name)
+        return self._group(request, name, self.options["projects"][name])
+
+    def get_group(self, request):
+        project_id = request.params["groupId"]
+        if not HEX24.match(project_id):
+            raise self.fail(request, 400, "VALIDATION_ERROR", "groupId must be 24 hexadecimal digits.", "groupId")
+        names = dict((value, key) for key, value in self.options["projects"].items())
+        if project_id not in names:
+            raise self._no_project(request, project_id)
+        return self._group(request, names[project_id], project_id)
 
     def list_connected_org_configs(self, request):
         self._federation(request)

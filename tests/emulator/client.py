@@ -87,20 +87,21 @@ class RunningEmulator:
         self.http = info["http"]
         self.https = info.get("https")
         self.ca_file = info.get("ca_file")
+        self.idp = info.get("idp")  # the stand-in identity provider, another origin
         self.process = process
         self.client = EmulatorClient(self.http)
 
 
 @contextlib.contextmanager
 def start_emulator(tmp_dir, log_file=None, timeout=20):
-    """Run `python -m emulator` on free ports (HTTP and HTTPS) for the duration of the block."""
+    """Run `python -m emulator` on free ports (HTTP, HTTPS and the identity provider's) for the duration of the block."""
     tmp_dir = Path(tmp_dir)
     tmp_dir.mkdir(parents=True, exist_ok=True)
     ready = tmp_dir / "emulator-ready.json"
     if ready.exists():
         ready.unlink()
     command = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0", "--https-port", "0",
-               "--tls-dir", str(tmp_dir / "tls"), "--ready-file", str(ready)]
+               "--idp-port", "0", "--tls-dir", str(tmp_dir / "tls"), "--ready-file", str(ready)]
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         command += ["--log-file", str(log_file)]

@@ -1,4 +1,4 @@
-"""Confluent Cloud IAM v2: SSO group mappings and role bindings.
+"""Confluent Cloud IAM v2: SSO group mappings and role bindings; the Security Token Service.
 
 Group mappings follow shared/specs/confluent-cloud-iam-v2-sso-openapi.yaml: paths, operationIds,
 object shapes, page_size limits, read-only fields, the 300-character filter and the
@@ -7,6 +7,10 @@ Failure error body (or, optionally, the newer envelope error body).
 Role bindings follow shared/specs/confluent-cloud-iam-v2-role-bindings-openapi.yaml: create,
 list (crn_pattern required), get and delete; no update. They share the group mappings'
 authentication, error bodies and headers, as one service does.
+
+The token exchange follows shared/specs/confluent-cloud-sts-v1-openapi.yaml: an identity
+provider's token (the emulator's stand-in, tests/emulator/idp.py) for a Confluent token of an
+identity pool, which the API then accepts as a Bearer token.
 """
 
 import base64
@@ -15,11 +19,21 @@ import http
 import itertools
 import random
 import re
+import secrets
 import string
+import time
 import uuid
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from .server import ControlError, Provider, Reply, Response, utc_now
+
+STS = "/sts/v1/oauth2/token"
+STS_OPERATION = "exchangeStsV1OauthToken"
+STS_MAX_LIFETIME = 900  # the spec's default and maximum expires_in
+TOKEN_EXCHANGE = {"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+                  "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+                  "requested_token_type": "urn:ietf:params:oauth:token-type:access_token"}
+DEFAULT_POOL = "pool-emulator"
 
 API_VERSION = "iam.v2/sso"  # the enum of GroupMapping.api_version in the spec
 MAPPINGS = "/iam/v2/sso/group-mappings"
@@ -58,7 +72,7 @@ ERRORS = {
 
 class ConfluentProvider(Provider):
     name = "confluent"
-    prefixes = ("/iam/",)
+    prefixes = ("/iam/", "/sts/")
     default_options = {
         "error_format": "errors",       # "errors" (the spec's Failure) or "envelope" (newer deployments)
         "org_id": DEFAULT_ORG,          # organization in metadata.resource_name
@@ -67,6 +81,9 @@ class ConfluentProvider(Provider):
         "inclusive_includes_scope": True,  # whether crn_pattern=<scope>/* also lists the bindings on <scope> itself
         "encode_crn_colons": False,     # true: answers carry ':' inside a CRN's segments as %3A
         "filter_max_length": FILTER_MAX,  # the tenant's limit on a filter's length
+        "identity_pools": [DEFAULT_POOL],  # pools the token exchange issues tokens for
+        "sts_token_ttl": None,          # seconds a Confluent token lives; null: as asked, at most 900
+        "expire_sts_tokens_after_requests": None,  # N: after N more requests with an exchanged token, they all expire
     }
 
     def route_table(self):
@@ -80,6 +97,7 @@ class ConfluentProvider(Provider):
             ("POST", BINDINGS, "createIamV2RoleBinding", self.create_binding),
             ("GET", BINDINGS + "/{id}", "getIamV2RoleBinding", self.get_binding),
             ("DELETE", BINDINGS + "/{id}", "deleteIamV2RoleBinding", self.delete_binding),
+            ("POST", STS, STS_OPERATION, self.exchange_token),
         ]
 
     def reset(self):
@@ -89,6 +107,8 @@ class ConfluentProvider(Provider):
         self.sequence = itertools.count(1)
         self.credentials = {"api_keys": dict(DEFAULT_CREDENTIALS["api_keys"]),
                             "access_tokens": list(DEFAULT_CREDENTIALS["access_tokens"])}
+        self.sts_tokens = {}  # token -> {"pool", "expires_at"}
+        self.sts_token_uses = 0
 
     def configure(self, options):
         if "error_format" in options and options["error_format"] not in ("errors", "envelope"):
@@ -100,6 +120,11 @@ class ConfluentProvider(Provider):
         for name in ("inclusive_includes_scope", "encode_crn_colons"):
             if name in options and not isinstance(options[name], bool):
                 raise ControlError("confluent.%s must be true or false" % name)
+        if "sts_token_ttl" in options and options["sts_token_ttl"] is not None and not (
+                isinstance(options["sts_token_ttl"], (int, float)) and options["sts_token_ttl"] > 0):
+            raise ControlError("confluent.sts_token_ttl must be null or a positive number of seconds")
+        if "expire_sts_tokens_after_requests" in options:
+            self.sts_token_uses = 0
         if "filter_max_length" in options and not (isinstance(options["filter_max_length"], int)
                                                    and options["filter_max_length"] > 0):
             raise ControlError("confluent.filter_max_length must be a positive number")
@@ -144,8 +169,32 @@ class ConfluentProvider(Provider):
                 return None
         elif sep and scheme.lower() == "bearer" and value.strip() in self.credentials["access_tokens"]:
             return None
+        elif sep and scheme.lower() == "bearer" and self._sts_token_valid(value.strip()):
+            return None
         return self.error(request, 401, "user_unauthenticated", "Valid authentication credentials must be provided",
                           headers={"WWW-Authenticate": CHALLENGE})
+
+    def _sts_token_valid(self, token):
+        info = self.sts_tokens.get(token)
+        if info is None or info["expires_at"] <= time.time():
+            return False
+        limit = self.options["expire_sts_tokens_after_requests"]
+        if limit is not None:
+            self.sts_token_uses += 1
+            if self.sts_token_uses >= limit:
+                # The Nth request still passes; every exchanged token expires after it.
+                for issued in self.sts_tokens.values():
+                    issued["expires_at"] = 0
+                self.options["expire_sts_tokens_after_requests"] = None
+                self.sts_token_uses = 0
+        return True
+
+    def dispatch(self, request, route):
+        if route.operation == STS_OPERATION:
+            # The token exchange takes no credentials (the spec's securitySchemes are empty) and a form body.
+            with self.lock:
+                return route.handler(request)
+        return super().dispatch(request, route)
 
     def decorate(self, request, response, rate):
         response.headers["X-Request-Id"] = request.request_id
@@ -380,6 +429,41 @@ class ConfluentProvider(Provider):
         record = self.bindings.pop(self._find(request, self.bindings, "Role binding")["id"])
         return Response(200, self._render_binding(request, record))
 
+    # -- token exchange ---------------------------------------------------
+
+    def exchange_token(self, request):
+        """The identity provider's token for a Confluent token of one identity pool (every problem a 400,
+        the only client error the spec lists; the codes are the emulator's choice)."""
+        if request.media_type != "application/x-www-form-urlencoded":
+            return self.error(request, 400, "invalid_request", "The token request must be a form body")
+        form = dict(parse_qsl(request.text, keep_blank_values=True))
+        for name in ("grant_type", "subject_token", "identity_pool_id", "subject_token_type", "requested_token_type"):
+            if not form.get(name):
+                return self.error(request, 400, "invalid_request", "The parameter '%s' is required" % name, pointer=name)
+        for name, wanted in TOKEN_EXCHANGE.items():
+            if form[name] != wanted:
+                return self.error(request, 400, "invalid_request", "The parameter '%s' must be %s" % (name, wanted),
+                                  pointer=name)
+        lifetime = STS_MAX_LIFETIME
+        if "expires_in" in form:
+            if not re.fullmatch(r"[0-9]+", form["expires_in"]) or not 1 <= int(form["expires_in"]) <= STS_MAX_LIFETIME:
+                return self.error(request, 400, "invalid_request", "expires_in must be from 1 to %d" % STS_MAX_LIFETIME,
+                                  pointer="expires_in")
+            lifetime = int(form["expires_in"])
+        issuer = self.peers.get("idp")
+        if issuer is None or issuer.token_info(form["subject_token"]) is None:
+            return self.error(request, 400, "invalid_grant", "The subject token is not a valid token of a trusted issuer",
+                              pointer="subject_token")
+        if form["identity_pool_id"] not in self.options["identity_pools"]:
+            return self.error(request, 400, "invalid_grant", "Identity pool '%s' was not found" % form["identity_pool_id"],
+                              pointer="identity_pool_id")
+        if self.options["sts_token_ttl"] is not None:
+            lifetime = min(lifetime, self.options["sts_token_ttl"])
+        token = "eyJ" + secrets.token_urlsafe(24)
+        self.sts_tokens[token] = {"pool": form["identity_pool_id"], "expires_at": time.time() + lifetime}
+        return Response(200, {"access_token": token, "issued_token_type": TOKEN_EXCHANGE["requested_token_type"],
+                              "token_type": "Bearer", "expires_in": lifetime})
+
     # -- control ----------------------------------------------------------
 
     def seed(self, request, data):
@@ -405,5 +489,9 @@ class ConfluentProvider(Provider):
         return {"group_mappings": created, "role_bindings": bindings}
 
     def dump(self, request):
-        return {"group_mappings": [self._render(request, record) for record in self.mappings.values()],
-                "role_bindings": [self._render_binding(request, record) for record in self.bindings.values()]}
+        state = {"group_mappings": [self._render(request, record) for record in self.mappings.values()],
+                 "role_bindings": [self._render_binding(request, record) for record in self.bindings.values()]}
+        if self.sts_tokens:
+            # Only once a token was exchanged, so tests that compare the whole state need not know of it.
+            state["exchanged_tokens"] = sorted(self.sts_tokens)
+        return state

@@ -3,9 +3,11 @@
 from .aria import AriaProvider
 from .atlas import AtlasProvider
 from .confluent import ConfluentProvider
+from .idp import IdentityProvider
 
 PROVIDERS = (
     ConfluentProvider,
     AriaProvider,
     AtlasProvider,
+    IdentityProvider,
 )

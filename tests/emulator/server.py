@@ -28,8 +28,9 @@ READ_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 UNLIMITED = {"per_second": 10000 / 60.0, "burst": 10000}
 FAULT_ACTIONS = ("status", "drop", "drop_after_apply", "delay")
 FAULT_MATCH_KEYS = ("provider", "method", "path", "operation", "body_contains", "writes_only")
-# Request-body fields never written to the log, even though credentials normally travel in headers.
-SECRET_FIELD = re.compile(r"secret|password", re.IGNORECASE)
+# Request-body fields never written to the log, even though credentials normally travel in headers
+# (OAuth token requests carry them in the form body: client secrets and the token to exchange).
+SECRET_FIELD = re.compile(r"secret|password|^subject_token$|^access_token$", re.IGNORECASE)
 
 
 def utc_now():
@@ -164,8 +165,11 @@ class Provider:
     name = None
     prefixes = ()
     default_options = {}
+    # True: served on a port of its own (another origin, as an identity provider is), not on the API ports.
+    own_port = False
 
     def __init__(self):
+        self.peers = {}  # every provider by name, set by the Emulator: a token exchange asks the issuer
         self.lock = threading.RLock()
         self.routes = [Route(*row) for row in self.route_table()]
         self.options = {}
@@ -233,6 +237,8 @@ class Emulator:
 
     def __init__(self, providers, log_file=None):
         self.providers = {provider.name: provider for provider in providers}
+        for provider in providers:
+            provider.peers = self.providers
         self.lock = threading.Lock()
         self.seq = 0
         self.fault_ids = itertools.count(1)
@@ -367,10 +373,12 @@ class Emulator:
 
     # -- API requests -----------------------------------------------------
 
-    def resolve(self, method, path):
-        """(provider, route, path params, methods allowed on the path)."""
+    def resolve(self, method, path, served=None):
+        """(provider, route, path params, methods allowed on the path), among the ``served`` providers."""
         owner, allowed = None, []
         for provider in self.providers.values():
+            if served is not None and provider.name not in served:
+                continue
             for route in provider.routes:
                 found = route.pattern.match(path)
                 if not found:
@@ -392,7 +400,7 @@ class Emulator:
         headers = {name.lower(): value for name, value in handler.headers.items()}
         request = Request(handler.command, split.path, parse_qs(split.query, keep_blank_values=True),
                           headers, raw, handler.base_url())
-        provider, route, request.params, allowed = self.resolve(request.method, request.path)
+        provider, route, request.params, allowed = self.resolve(request.method, request.path, handler.server.providers)
 
         if self.config["latency_ms"]:
             time.sleep(self.config["latency_ms"] / 1000.0)
@@ -541,8 +549,11 @@ class Emulator:
 
     # -- serving ----------------------------------------------------------
 
-    def make_server(self, host, port, ssl_context=None):
-        return _Server((host, port), self, ssl_context)
+    def make_server(self, host, port, ssl_context=None, providers=None):
+        """A server on one port; ``providers`` are the names it serves (default: every API not on a port of its own)."""
+        if providers is None:
+            providers = [name for name, provider in self.providers.items() if not provider.own_port]
+        return _Server((host, port), self, ssl_context, frozenset(providers))
 
 
 def _loggable_body(request):
@@ -617,8 +628,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, emulator, ssl_context=None):
+    def __init__(self, address, emulator, ssl_context=None, providers=None):
         self.emulator = emulator
+        self.providers = providers
         self.scheme = "https" if ssl_context else "http"
         super().__init__(address, _Handler)
         if ssl_context:

@@ -29,8 +29,12 @@ ARIA = {'username': 'admin@local', 'password': 'emulator-password'}
 
 # Each credential type: the file, the secret inputs, and exactly the environment it injects.
 EXPECTED = {
-    'confluent_cloud.yml': ({'api_key', 'api_secret'},
-                            {'CONFLUENT_CLOUD_API_KEY', 'CONFLUENT_CLOUD_API_SECRET', 'CONFLUENT_CLOUD_ENDPOINT'}),
+    'confluent_cloud.yml': ({'api_key', 'api_secret', 'oauth_external_client_secret', 'oauth_external_access_token'},
+                            {'CONFLUENT_CLOUD_API_KEY', 'CONFLUENT_CLOUD_API_SECRET', 'CONFLUENT_CLOUD_ENDPOINT',
+                             'CONFLUENT_CLOUD_OAUTH_IDENTITY_POOL_ID', 'CONFLUENT_CLOUD_OAUTH_EXTERNAL_TOKEN_URL',
+                             'CONFLUENT_CLOUD_OAUTH_EXTERNAL_CLIENT_ID', 'CONFLUENT_CLOUD_OAUTH_EXTERNAL_CLIENT_SECRET',
+                             'CONFLUENT_CLOUD_OAUTH_EXTERNAL_TOKEN_SCOPE', 'CONFLUENT_CLOUD_OAUTH_EXTERNAL_ACCESS_TOKEN',
+                             'CONFLUENT_CLOUD_OAUTH_STS_TOKEN_EXPIRED_IN_SECONDS'}),
     'mongodb_atlas.yml': ({'client_secret'},
                           {'MONGODB_ATLAS_CLIENT_ID', 'MONGODB_ATLAS_CLIENT_SECRET', 'MONGODB_ATLAS_ORG_ID',
                            'MONGODB_ATLAS_BASE_URL'}),
@@ -40,6 +44,10 @@ EXPECTED = {
 
 def credential_type(name):
     return yaml.safe_load((CREDENTIAL_TYPES / name).read_text(encoding='utf-8'))
+
+
+def definition_env(name):
+    return credential_type(name)['injectors']['env']
 
 
 def inject(name, inputs):
@@ -72,6 +80,12 @@ def test_credential_types_keep_secrets_secret_and_inject_exactly_the_modules_env
         assert set(definition['injectors']['env']) == variables, name
     # Optional endpoints fall back to the public API when left empty.
     assert inject('confluent_cloud.yml', CONFLUENT)['CONFLUENT_CLOUD_ENDPOINT'] == 'https://api.confluent.cloud'
+    # Each OAuth field becomes the environment variable the modules read: CONFLUENT_CLOUD_ + its upper-cased id.
+    oauth = inject('confluent_cloud.yml', {'oauth_identity_pool_id': 'pool-1', 'oauth_sts_token_expired_in_seconds': '600'})
+    assert (oauth['CONFLUENT_CLOUD_OAUTH_IDENTITY_POOL_ID'], oauth['CONFLUENT_CLOUD_API_KEY']) == ('pool-1', '')
+    for field in credential_type('confluent_cloud.yml')['inputs']['fields']:
+        if field['id'].startswith('oauth_'):
+            assert definition_env('confluent_cloud.yml')['CONFLUENT_CLOUD_' + field['id'].upper()] == '{{ %s }}' % field['id']
     assert inject('mongodb_atlas.yml', dict(ATLAS, org_id='x'))['MONGODB_ATLAS_BASE_URL'] == 'https://cloud.mongodb.com'
 
 

@@ -75,7 +75,7 @@ def test_assignments_are_a_set():
     (item('eng', element('ORG_MEMBER', project_id=PROJECT)), 'organization role and cannot take a project_id'),
     (item('eng', element('ORG_MEMBER'), element('GROUP_READ_ONLY', org_id=ORG)), 'project role and needs a project_id'),
     (item('eng', element('GROUP_READ_ONLY', project_id=PROJECT)), 'at least one organization role'),
-    (item('eng', element('ORG_MEMBER', org_id=ORG, project_id=PROJECT)), 'org_id or project_id, not both'),
+    (item('eng', element('ORG_MEMBER', org_id=ORG, project_id=PROJECT)), 'not org_id and project_id'),
     (item('eng', element('ORG_MEMBER'), element('GROUP_OWNER', project_id='xyz')), 'not an id of 24 hexadecimal'),
     (item('eng', element('ORG_MEMBER', org_id=ORG[:-1])), 'not an id of 24 hexadecimal'),
     (item('eng', element('ORG_MEMBER'), element('CUSTOM_ROLE', project_id=PROJECT)), "unknown role 'CUSTOM_ROLE'"),
