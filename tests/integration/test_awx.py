@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from support.runner import SCRUBBED_PREFIXES, collections_path
+
 REPO = Path(__file__).resolve().parents[2]
 AWX = REPO / 'extensions' / 'awx'
 CREDENTIAL_TYPES = AWX / 'credential_types'
 PLAYBOOKS = REPO / 'playbooks'
 BIN = Path(sys.executable).parent
-SCRUBBED_PREFIXES = ('CONFLUENT_', 'MONGODB_ATLAS_', 'ARIA_LCM_')
 TOKEN_PATH = '/api/oauth/token'
 
 # The emulator's default credentials (tests/emulator).
@@ -134,7 +135,7 @@ def runner(monkeypatch, emulator, tmp_path):
     credentials.update(inject('confluent_cloud.yml', dict(CONFLUENT, endpoint=emulator.https)))
     credentials.update(inject('mongodb_atlas.yml', dict(ATLAS, org_id=org_id, base_url=emulator.https)))
     credentials.update(inject('aria_suite_lifecycle.yml', dict(ARIA, url=emulator.https)))
-    collections_path = os.environ.get('SSO_COLLECTIONS_PATH') or str(REPO / '.build' / 'collections')
+    collections_dir = os.environ.get('SSO_COLLECTIONS_PATH') or str(collections_path())
     jobs = []
 
     def run(playbook, inventory, extravars=None, cmdline=None):
@@ -142,7 +143,7 @@ def runner(monkeypatch, emulator, tmp_path):
         (private / 'inventory').mkdir(parents=True)
         (private / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump(inventory), encoding='utf-8')
         envvars = dict(credentials, PATH=os.pathsep.join([str(BIN), os.environ.get('PATH', '')]),
-                       ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_LOCALHOST_WARNING='False',
+                       ANSIBLE_COLLECTIONS_PATH=collections_dir, ANSIBLE_LOCALHOST_WARNING='False',
                        ANSIBLE_LOCAL_TEMP=str(private / 'tmp'), ANSIBLE_REMOTE_TEMP=str(private / 'tmp'))
         result = ansible_runner.run(private_data_dir=str(private), playbook=str(PLAYBOOKS / playbook),
                                     inventory=str(private / 'inventory' / 'hosts.yml'), envvars=envvars,

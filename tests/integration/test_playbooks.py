@@ -104,7 +104,7 @@ def test_apply_converges_every_provider_then_a_second_apply_and_an_audit_change_
     assert api_writes(emulator) == []
 
     audit = ansible.run(playbook='sso.mappings.audit', inventory=hosts).assert_ok()
-    report_dir = ansible.tmp_path / ('run%d' % ansible.runs) / 'sso-mappings-audit'  # the default, under the cwd
+    report_dir = audit.run_dir / 'sso-mappings-audit'  # the default, under the cwd
     report = json.loads((report_dir / 'drift-report.json').read_text(encoding='utf-8'))
     assert report['drifted'] is False
     assert report['totals'] == {'hosts': 3, 'in_sync': 3, 'drift': 0, 'failed': 0}

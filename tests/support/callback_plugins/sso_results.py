@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Records every task result as JSON for the integration-test harness (tests/integration/conftest.py)."""
+"""Records every task result as JSON for the playbook runner of the tests and the benchmark (tests/support/runner.py)."""
 
 import json
 import os
@@ -7,23 +7,23 @@ import os
 from ansible.plugins.callback import CallbackBase
 
 DOCUMENTATION = """
-name: sso_test_results
+name: sso_results
 type: aggregate
-short_description: Write task results to a JSON file for the integration tests
+short_description: Write task results to a JSON file for the integration tests and the benchmark
 description:
   - Records the result dict of every task (ok, changed, failed, skipped, unreachable), including
-    the per-item results of loops, and writes them to the file named by E(SSO_TEST_RESULTS_FILE).
+    the per-item results of loops, and writes them to the file named by E(SSO_RESULTS_FILE).
 requirements:
   - enable in configuration
 """
 
-RESULTS_FILE_ENV = "SSO_TEST_RESULTS_FILE"
+RESULTS_FILE_ENV = "SSO_RESULTS_FILE"
 
 
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
-    CALLBACK_NAME = "sso_test_results"
+    CALLBACK_NAME = "sso_results"
     CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self, *args, **kwargs):
