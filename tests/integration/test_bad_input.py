@@ -19,9 +19,9 @@ from __future__ import annotations
 import ansible.release
 import pytest
 
-from integration import providers
-from integration import reliability_support as support
-from integration.providers import Markers
+from support import profiles
+from support import reliability
+from support.profiles import Markers
 
 REMOVE = object()  # a connection option the case leaves out
 # Stand-ins for the marker values in a case's environment variables (set for the ansible-playbook
@@ -314,7 +314,7 @@ BATCHES = {}  # provider -> the results of its batch without lookups, shared wit
 @pytest.fixture
 def setup(emulator):
     def prepare(name):
-        profile = providers.profile(name)
+        profile = profiles.profile(name)
         profile.prepare(emulator)
         markers = Markers(name)
         profile.setup_credentials(emulator, markers)
@@ -398,13 +398,13 @@ def assert_cases(result, cases, with_index=False):
 
 
 def record(profile, scenario, cases, requests_made, writes_made, leaked):
-    support.record({'category': 'bad_input', 'provider': profile.name, 'scenario': scenario,
-                    'bad_inputs': len(cases), 'refused_before_any_request': 0 if requests_made else len(cases),
-                    'refused_before_any_write': 0 if writes_made else len(cases), 'secrets_leaked': len(leaked),
-                    'runs': len(cases), 'requests': len(requests_made)})
+    reliability.record({'category': 'bad_input', 'provider': profile.name, 'scenario': scenario,
+                        'bad_inputs': len(cases), 'refused_before_any_request': 0 if requests_made else len(cases),
+                        'refused_before_any_write': 0 if writes_made else len(cases), 'secrets_leaked': len(leaked),
+                        'runs': len(cases), 'requests': len(requests_made)})
 
 
-@pytest.mark.parametrize('provider', providers.PROVIDERS)
+@pytest.mark.parametrize('provider', profiles.PROVIDERS)
 def test_bad_input_is_refused_before_any_request(ansible, emulator, setup, provider):
     profile, markers = setup(provider)
     cases = CASES[provider]
@@ -412,8 +412,8 @@ def test_bad_input_is_refused_before_any_request(ansible, emulator, setup, provi
     result = run_batch(ansible, emulator, profile, markers, cases)
     BATCHES[provider] = result
     requests = emulator.client.requests()
-    leaked = support.leaks(result, markers.secrets())
-    record(profile, 'malformed input, no lookup needed', cases, requests, support.writes(requests), leaked)
+    leaked = reliability.leaks(result, markers.secrets())
+    record(profile, 'malformed input, no lookup needed', cases, requests, reliability.writes(requests), leaked)
     assert_cases(result, cases)
     assert requests == [], 'requests were sent: %s' % [(r['method'], r['path']) for r in requests]
     assert not leaked
@@ -425,28 +425,28 @@ def test_bad_input_that_needs_a_lookup_is_refused_before_any_write(ansible, emul
     cases = LOOKUP_CASES[provider]
     result = run_batch(ansible, emulator, profile, markers, cases)
     requests = emulator.client.requests()
-    leaked = support.leaks(result, markers.secrets())
-    record(profile, 'malformed input, lookup needed', cases, requests, support.writes(requests), leaked)
+    leaked = reliability.leaks(result, markers.secrets())
+    record(profile, 'malformed input, lookup needed', cases, requests, reliability.writes(requests), leaked)
     assert_cases(result, cases)
-    assert support.writes(requests) == []
+    assert reliability.writes(requests) == []
     assert requests, 'these cases need a lookup'
     assert not leaked
 
 
-@pytest.mark.parametrize('provider', providers.PROVIDERS)
+@pytest.mark.parametrize('provider', profiles.PROVIDERS)
 def test_mappings_that_are_not_dicts_are_refused_without_showing_secrets(ansible, emulator, setup, provider):
     profile, markers = setup(provider)
     result = run_batch(ansible, emulator, profile, markers, NOT_DICTS)
     requests = emulator.client.requests()
-    leaked = support.leaks(result, markers.secrets())
-    record(profile, 'mappings that are not dicts', NOT_DICTS, requests, support.writes(requests), leaked)
+    leaked = reliability.leaks(result, markers.secrets())
+    record(profile, 'mappings that are not dicts', NOT_DICTS, requests, reliability.writes(requests), leaked)
     assert_cases(result, NOT_DICTS)
     assert requests == []
     assert not leaked, 'secret marker(s) in the results of: %s' % [
         t['name'] for t in result.tasks if any(s in str(t) for s in leaked)]
 
 
-@pytest.mark.parametrize('provider', providers.PROVIDERS)
+@pytest.mark.parametrize('provider', profiles.PROVIDERS)
 def test_messages_from_the_argument_spec_name_the_item(ansible, emulator, setup, provider):
     profile, markers = setup(provider)
     cases = [case for case in CASES[provider] if case.index]
@@ -457,13 +457,13 @@ def test_messages_from_the_argument_spec_name_the_item(ansible, emulator, setup,
     assert not problems, '\n'.join(problems)
 
 
-@pytest.mark.parametrize('provider', providers.PROVIDERS)
+@pytest.mark.parametrize('provider', profiles.PROVIDERS)
 def test_wrong_types_are_refused_not_converted(ansible, emulator, setup, provider):
     profile, markers = setup(provider)
     cases = WRONG_TYPES[provider]
     result = run_batch(ansible, emulator, profile, markers, cases)
     problems = check_cases(result, cases)
-    problems += ['%s %s' % (w['method'], w['body']) for w in support.writes(emulator.client.requests())]
+    problems += ['%s %s' % (w['method'], w['body']) for w in reliability.writes(emulator.client.requests())]
     assert problems == []
 
 

@@ -22,9 +22,9 @@ import json
 import pytest
 
 from emulator.client import start_emulator
-from integration import providers
-from integration import reliability_support as support
-from integration.providers import Markers
+from support import profiles
+from support import reliability
+from support.profiles import Markers
 
 SIZE, UNCHANGED, UPDATED, STALE = 200, 140, 30, 20
 CREATED = SIZE - UNCHANGED - UPDATED
@@ -32,9 +32,9 @@ WORKLOAD_SUMMARY = {'created': CREATED, 'updated': UPDATED, 'deleted': STALE, 'u
 SEED = 20240611  # the emulator's seed: probabilistic faults draw the same numbers every run
 
 
-@pytest.fixture(params=providers.PROVIDERS)
+@pytest.fixture(params=profiles.PROVIDERS)
 def profile(request, emulator):
-    chosen = providers.profile(request.param)
+    chosen = profiles.profile(request.param)
     chosen.prepare(emulator)
     return chosen
 
@@ -94,17 +94,17 @@ def finish(scenario, profile, emulator, markers, results, desired=None, noop_ids
     ``desired``: the set the last run should have converged to (its tasks 'apply' and 'again'),
     or None for a scenario that is meant to fail.
     """
-    figures = support.fault_figures(emulator, noop_ids, cleared, [r.first_seq for r in results])
-    leaked = sorted(set(s for result in results for s in support.leaks(result, markers.secrets())))
+    figures = reliability.fault_figures(emulator, noop_ids, cleared, [r.first_seq for r in results])
+    leaked = sorted(set(s for result in results for s in reliability.leaks(result, markers.secrets())))
     duplicates = profile.duplicates(emulator)
     converged = None
     if desired is not None:
         last = results[-1]
         converged = (last.rc == 0 and last.results.get('again', {}).get('changed') is False
                      and not duplicates and sorted(profile.state(emulator)) == profile.desired_state(desired))
-    support.record(dict(figures, category='fault', provider=profile.name, scenario=scenario,
-                        runs=sum(len(r.tasks) for r in results), converged=converged, outcome=outcome, note=note,
-                        duplicates=len(duplicates), secrets_leaked=len(leaked)))
+    reliability.record(dict(figures, category='fault', provider=profile.name, scenario=scenario,
+                            runs=sum(len(r.tasks) for r in results), converged=converged, outcome=outcome, note=note,
+                            duplicates=len(duplicates), secrets_leaked=len(leaked)))
     assert not leaked, 'secret marker(s) leaked: %s' % leaked
     assert not duplicates, 'duplicated mappings: %s' % duplicates
     return figures
@@ -190,7 +190,7 @@ def test_timeouts_retry_reads_and_idempotent_writes_but_never_resend_a_create(an
     emulator.client.fault(delay, match={'provider': profile.name, 'method': 'DELETE'}, count=1)
     emulator.client.fault(delay, match={'provider': profile.name, 'operation': profile.create_operation}, count=1)
     first = run(ansible, emulator, markers, [set_task(profile, emulator, markers, 'apply', timeout=2)], desired)
-    support.wait_for_delayed(emulator)
+    reliability.wait_for_delayed(emulator)
 
     # The create that timed out is not sent again: the module fails and says why.
     message = failed_message(first)
@@ -284,15 +284,15 @@ def test_purge_never_deletes_after_an_incomplete_read(ansible, emulator, profile
     noops = []
     if profile.name == 'confluent':
         # The first page (100 of 190) is read; every request for the second page fails.
-        noops.append(support.noop_rule(emulator, match))
+        noops.append(reliability.noop_rule(emulator, match))
     emulator.client.fault({'type': 'status', 'status': 500}, match=match)
     result = run(ansible, emulator, markers, [set_task(profile, emulator, markers, 'apply', retries=1)], desired)
     finish('purge with a list that cannot be read', profile, emulator, markers, [result], None, noops,
            outcome='failed, 0 writes')
     message = failed_message(result)
     assert 'HTTP 500' in message and 'list' in message
-    assert support.writes(emulator.client.requests()) == [] or all(
-        profile.is_token(e) for e in support.writes(emulator.client.requests()))
+    assert reliability.writes(emulator.client.requests()) == [] or all(
+        profile.is_token(e) for e in reliability.writes(emulator.client.requests()))
     lists = [e for e in emulator.client.requests() if profile.is_list(e)]
     if profile.name == 'confluent':
         assert lists[0]['status'] == 200 and 'page_token' not in lists[0]['query']
@@ -303,7 +303,7 @@ def test_purge_never_deletes_after_an_incomplete_read(ansible, emulator, profile
 
 def test_atlas_purge_never_deletes_when_a_later_page_fails(ansible, tmp_path):
     """Atlas paged (an emulator option off the spec, hence an emulator of its own, unlogged)."""
-    profile = providers.profile('atlas')
+    profile = profiles.profile('atlas')
     with start_emulator(tmp_path / 'paged-emulator') as private:
         profile.prepare(private)
         markers = Markers('atlas')
@@ -311,7 +311,7 @@ def test_atlas_purge_never_deletes_when_a_later_page_fails(ansible, tmp_path):
         private.client.config(atlas={'role_mappings_page_size': 100})
         desired = seed_workload(profile, private)[:50]
         match = {'provider': 'atlas', 'operation': profile.list_operation}
-        noop = support.noop_rule(private, match)
+        noop = reliability.noop_rule(private, match)
         private.client.fault({'type': 'status', 'status': 500}, match=match)
         result = run(ansible, private, markers, [set_task(profile, private, markers, 'apply', retries=1)], desired)
         finish('purge with a later list page failing (paged list)', profile, private, markers, [result], None,
@@ -321,7 +321,7 @@ def test_atlas_purge_never_deletes_when_a_later_page_fails(ansible, tmp_path):
         lists = [e for e in private.client.requests() if profile.is_list(e)]
         assert lists[0]['status'] == 200 and [e['status'] for e in lists[1:]] == [500, 500]
         assert all(e['query'].get('pageNum') == ['2'] for e in lists[1:])
-        assert [e for e in support.writes(private.client.requests()) if not profile.is_token(e)] == []
+        assert [e for e in reliability.writes(private.client.requests()) if not profile.is_token(e)] == []
 
 
 # -- Atlas tokens ---------------------------------------------------------------------
@@ -360,7 +360,7 @@ def test_atlas_token_endpoint_refusing_names_the_service_account_not_its_secret(
     emulator.client.credentials('atlas', service_accounts={markers.client_id: markers.secret})
     emulator.client.config(atlas={'expire_tokens_after_requests': 40})
     token = {'provider': 'atlas', 'operation': 'oauth2:ServiceAccounts'}
-    noop = support.noop_rule(emulator, token)
+    noop = reliability.noop_rule(emulator, token)
     emulator.client.fault({'type': 'status', 'status': 401, 'code': 'UNAUTHORIZED',
                            'message': 'Service account credentials were revoked.'}, match=token)
     second = run(ansible, emulator, markers, [set_task(profile, emulator, markers, 'apply')], desired)

@@ -1,6 +1,6 @@
 # Copyright (c) sso.mappings contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Shared helpers of test_reliability.py and test_bad_input.py: fault bookkeeping, secret checks
+"""Shared helpers of tests/integration/test_reliability.py and test_bad_input.py: fault bookkeeping, secret checks
 and the figures behind docs/reliability.md.
 
 Figures are recorded only when the environment variable SSO_RELIABILITY_RECORD names the
