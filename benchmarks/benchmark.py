@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import math
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -35,14 +33,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO / "benchmarks"
 sys.path.insert(0, str(REPO / "tests"))
-from emulator.client import start_emulator  # noqa: E402  pylint: disable=wrong-import-position
+# pylint: disable=wrong-import-position
+from emulator.client import start_emulator  # noqa: E402
+from support import profiles  # noqa: E402
+from support.runner import AnsibleRunner, collections_path  # noqa: E402
 
 LATENCY_MS = 20
 RATE_LIMIT = {"per_second": 20, "burst": 20}
 DRIFT_SHARE = 0.05
 PURGE_SHARE = 0.10
-SCRUBBED_PREFIXES = ("CONFLUENT_", "MONGODB_ATLAS_", "ARIA_LCM_")
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+PREFIX = "bench-group"  # of the mappings' names
+# Warnings are not part of what is measured.
+QUIET = {"ANSIBLE_DEPRECATION_WARNINGS": "False"}
 
 WRAPPER = '''#!{python} -IS
 """Runs the real interpreter as a child and appends its peak memory and wall time to a file."""
@@ -58,237 +60,6 @@ with open({out!r}, "a", encoding="utf-8") as handle:
                               "cpu": usage.ru_utime + usage.ru_stime}}) + "\\n")
 sys.exit(os.waitstatus_to_exitcode(status))
 '''
-
-
-# --------------------------------------------------------------------------------------------
-# Providers: desired items, seeds, drift, state, request kinds, minimum request counts
-# --------------------------------------------------------------------------------------------
-
-class Provider:
-    name = title = set_module = one_module = None
-    purge_extra_reads = 0
-    one_fields = ()
-    label_field = None
-
-    def __init__(self, emulator):
-        self.emulator = emulator
-
-    def name_of(self, index):
-        return "bench-group-%05d" % index
-
-    def connection(self):
-        raise NotImplementedError
-
-    def desired(self, index):
-        raise NotImplementedError
-
-    def seed_item(self, desired, drifted=False):
-        raise NotImplementedError
-
-    def seed(self, items):
-        raise NotImplementedError
-
-    def state(self):
-        """The emulator's mappings as {identity: comparable value}."""
-        raise NotImplementedError
-
-    def expected(self, desired_items):
-        """What state() must be once desired_items are applied exactly."""
-        raise NotImplementedError
-
-    def kind(self, entry):
-        if entry["method"] in WRITE_METHODS and self.kind_of_operation(entry) != "token":
-            return "write"
-        return self.kind_of_operation(entry)
-
-    def kind_of_operation(self, entry):
-        raise NotImplementedError
-
-    def min_reads(self, existing):
-        raise NotImplementedError
-
-    def uri_vars(self, desired_items):
-        raise NotImplementedError
-
-
-class Confluent(Provider):
-    name, title = "confluent", "Confluent Cloud"
-    set_module = "sso.mappings.confluent_group_mappings"
-    one_module = "sso.mappings.confluent_group_mapping"
-    one_fields = ("display_name", "filter", "description")
-    label_field = "display_name"
-    page_size = 100
-    # Deleting a mapping deletes its role bindings first, so a purge also lists the bindings: on the
-    # organization and on every scope below it (one page each here).
-    purge_extra_reads = 2
-
-    def connection(self):
-        return {"base_url": self.emulator.https, "api_key": "EMULATOR-KEY", "api_secret": "emulator-secret",
-                "ca_path": self.emulator.ca_file}
-
-    def desired(self, index):
-        name = self.name_of(index)
-        return {"display_name": name, "filter": '"%s" in claims.groups' % name,
-                "description": "Benchmark group %d" % index}
-
-    def seed_item(self, desired, drifted=False):
-        item = dict(desired)
-        if drifted:
-            item["description"] += " (drifted)"
-        return item
-
-    def seed(self, items):
-        self.emulator.client.seed("confluent", group_mappings=items)
-
-    def state(self):
-        return dict((m["display_name"], (m["filter"], m["description"]))
-                    for m in self.emulator.client.state("confluent")["group_mappings"])
-
-    def expected(self, desired_items):
-        return dict((d["display_name"], (d["filter"], d["description"])) for d in desired_items)
-
-    def kind_of_operation(self, entry):
-        return {"listIamV2SsoGroupMappings": "list", "listIamV2RoleBindings": "bindings"}.get(entry["operation"], "other")
-
-    def min_reads(self, existing):
-        return max(1, math.ceil(existing / float(self.page_size)))
-
-    def min_reads_text(self, existing):
-        return "%d list page(s); a purge also lists the role bindings" % self.min_reads(existing)
-
-    def uri_vars(self, desired_items):
-        return {"confluent_url": self.emulator.https, "confluent_api_key": "EMULATOR-KEY",
-                "confluent_api_secret": "emulator-secret", "confluent_ca_path": self.emulator.ca_file,
-                "desired_mappings": desired_items}
-
-
-class Atlas(Provider):
-    name, title = "atlas", "MongoDB Atlas"
-    set_module = "sso.mappings.atlas_role_mappings"
-    one_module = "sso.mappings.atlas_role_mapping"
-    one_fields = ("external_group_name", "role_assignments")
-    label_field = "external_group_name"
-    org_id = "5e2211c17a3e5a48f5497de3"
-    federation_settings_id = "6a1f0c2b3d4e5f60718293a4"
-
-    def connection(self):
-        # federation_settings_id is omitted on purpose: the module discovers it (one more request).
-        return {"base_url": self.emulator.https, "client_id": "mdb_sa_id_emulator",
-                "client_secret": "mdb_sa_sk_emulator", "org_id": self.org_id, "ca_path": self.emulator.ca_file}
-
-    @staticmethod
-    def project(index):
-        return "64b0c0de%016x" % (index % 10)
-
-    def desired(self, index):
-        return {"external_group_name": self.name_of(index),
-                "role_assignments": [{"role": "ORG_MEMBER", "org_id": self.org_id},
-                                     {"role": "GROUP_READ_ONLY", "project_id": self.project(index)}]}
-
-    def seed_item(self, desired, drifted=False):
-        assignments = []
-        for assignment in desired["role_assignments"]:
-            role = assignment["role"]
-            if drifted and role.startswith("GROUP_"):
-                role = "GROUP_DATA_ACCESS_READ_ONLY"
-            if "org_id" in assignment:
-                assignments.append({"role": role, "orgId": assignment["org_id"]})
-            else:
-                assignments.append({"role": role, "groupId": assignment["project_id"]})
-        return {"externalGroupName": desired["external_group_name"], "roleAssignments": assignments}
-
-    def seed(self, items):
-        self.emulator.client.seed("atlas", role_mappings=items)
-
-    @staticmethod
-    def _assignments(assignments):
-        return tuple(sorted((a.get("role"), a.get("orgId") or "", a.get("groupId") or "") for a in assignments))
-
-    def state(self):
-        return dict((m["externalGroupName"], self._assignments(m["roleAssignments"]))
-                    for m in self.emulator.client.state("atlas")["role_mappings"])
-
-    def expected(self, desired_items):
-        return dict((d["externalGroupName"], self._assignments(d["roleAssignments"]))
-                    for d in (self.seed_item(i) for i in desired_items))
-
-    def kind_of_operation(self, entry):
-        operation = entry["operation"] or ""
-        if operation.startswith("oauth2:"):
-            return "token"
-        if operation == "getOrgFederationSettings":
-            return "discovery"
-        if operation == "listFederationSettingConnectedOrgConfigRoleMappings":
-            return "list"
-        return "other"
-
-    def min_reads(self, existing):
-        return 3  # token + federation settings discovery + one list page
-
-    def min_reads_text(self, existing):
-        return "token + discovery + 1 list"
-
-    def uri_vars(self, desired_items):
-        return {"atlas_url": self.emulator.https, "atlas_client_id": "mdb_sa_id_emulator",
-                "atlas_client_secret": "mdb_sa_sk_emulator", "atlas_ca_path": self.emulator.ca_file,
-                "atlas_org_id": self.org_id, "atlas_federation_settings_id": self.federation_settings_id,
-                "desired_mappings": [self.seed_item(d) for d in desired_items]}
-
-
-class Aria(Provider):
-    name, title = "aria", "VMware Aria Suite Lifecycle"
-    set_module = "sso.mappings.aria_group_mappings"
-    one_module = "sso.mappings.aria_group_mapping"
-    one_fields = ("display_name", "domain", "mapped_roles")
-    label_field = "display_name"
-    roles = (["Content Developer"], ["LCM Cloud Admin", "Certificate Administrator"], ["Content Release Manager"])
-    vmids = {"LCM Admin": "b5e27e25-f4c7-4996-8622-663dc205ef4f", "LCM Cloud Admin": "cbadd457-f8a8-4666-8905-783876ecad41",
-             "Content Release Manager": "9ea1033c-cf01-4fdd-9975-ce0b1e2763f7",
-             "Content Developer": "2e23702a-acbf-4970-af71-b58f3ac013ac",
-             "Certificate Administrator": "8e1e08eb-014f-43f6-b9ff-e66053b57bca"}
-
-    def connection(self):
-        return {"base_url": self.emulator.https, "username": "admin@local", "password": "emulator-password",
-                "ca_path": self.emulator.ca_file}
-
-    def desired(self, index):
-        return {"display_name": self.name_of(index), "domain": "example.com",
-                "mapped_roles": list(self.roles[index % len(self.roles)])}
-
-    def seed_item(self, desired, drifted=False):
-        roles = ["LCM Admin"] if drifted else desired["mapped_roles"]
-        return {"displayName": desired["display_name"], "domain": desired["domain"], "mappedRoles": list(roles)}
-
-    def seed(self, items):
-        self.emulator.client.seed("aria", groups=items)
-
-    def state(self):
-        return dict(("%s@%s" % (g["displayName"].lower(), g["domain"].lower()),
-                     tuple(sorted(r["roleName"] for r in g["roleMappings"])))
-                    for g in self.emulator.client.state("aria")["groups"])
-
-    def expected(self, desired_items):
-        return dict(("%s@%s" % (d["display_name"].lower(), d["domain"].lower()), tuple(sorted(d["mapped_roles"])))
-                    for d in desired_items)
-
-    def kind_of_operation(self, entry):
-        return {"getAllExternalRolesV2UsingGET": "roles", "listAllGroupsV1": "list",
-                "getGroupsByDisplayNameV2UsingGET": "lookup"}.get(entry["operation"], "other")
-
-    def min_reads(self, existing):
-        return 2  # the external roles + one list of the groups
-
-    def min_reads_text(self, existing):
-        return "roles + 1 list"
-
-    def uri_vars(self, desired_items):
-        return {"aria_url": self.emulator.https, "aria_username": "admin@local", "aria_password": "emulator-password",
-                "aria_ca_path": self.emulator.ca_file,
-                "desired_mappings": [dict(self.seed_item(d), mappedRoles=[self.vmids[r] for r in d["mapped_roles"]])
-                                     for d in desired_items]}
-
-
-PROVIDERS = {"confluent": Confluent, "atlas": Atlas, "aria": Aria}
 
 
 # --------------------------------------------------------------------------------------------
@@ -336,43 +107,27 @@ class Measurement:
         return sum(1 for r in self.requests if r["status"] == 429)
 
     def result(self, prefix="bench"):
+        """The result dict of the first task whose name starts with prefix."""
         for entry in self.results:
             if entry["name"].startswith(prefix):
-                return entry
+                return entry["result"]
         return {}
 
 
-class Bench:
-    def __init__(self, args, work):
-        self.args = args
-        self.work = work
-        self.runs = 0
-        self.python = str(Path(sys.executable))
-        self.rss_file = work / "module-rss.jsonl"
-        self.wrapper = work / "python-rss-wrapper"
-        self.wrapper.write_text(WRAPPER.format(python=self.python, out=str(self.rss_file)), encoding="utf-8")
-        self.wrapper.chmod(0o755)
-        self.ansible_playbook = str(Path(sys.executable).parent / "ansible-playbook")
-        self.collections = os.environ.get("SSO_COLLECTIONS_PATH") or str(REPO / ".build" / "collections")
-        self.emulator = None
+class MeasuringRunner(AnsibleRunner):
+    """The tests' playbook runner, also reading each run's module processes and emulator requests.
 
-    def environment(self, results_file):
-        env = dict((k, v) for k, v in os.environ.items() if not k.startswith(SCRUBBED_PREFIXES))
-        env.update({
-            "ANSIBLE_COLLECTIONS_PATH": self.collections,
-            "ANSIBLE_PYTHON_INTERPRETER": str(self.wrapper),
-            "ANSIBLE_LOCALHOST_WARNING": "False",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
-            "ANSIBLE_DEPRECATION_WARNINGS": "False",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_RETRY_FILES_ENABLED": "False",
-            "ANSIBLE_LOCAL_TEMP": str(self.work / "ansible-tmp"),
-            "ANSIBLE_REMOTE_TEMP": str(self.work / "ansible-tmp"),
-            "ANSIBLE_CALLBACK_PLUGINS": str(BENCH_DIR / "callback_plugins"),
-            "ANSIBLE_CALLBACKS_ENABLED": "bench_results",
-            "SSO_BENCH_RESULTS_FILE": str(results_file),
-        })
-        return env
+    The modules run under WRAPPER (as ansible_python_interpreter), which appends each module
+    process's peak memory and times to rss_file; each measured run starts with an empty request log.
+    """
+
+    def __init__(self, work):
+        self.rss_file = work / "module-rss.jsonl"
+        wrapper = work / "python-rss-wrapper"
+        wrapper.write_text(WRAPPER.format(python=sys.executable, out=str(self.rss_file)), encoding="utf-8")
+        wrapper.chmod(0o755)
+        super().__init__(work, interpreter=wrapper)
+        self.emulator = None
 
     def reset(self, latency=True, rate_limit=None):
         client = self.emulator.client
@@ -382,54 +137,28 @@ class Bench:
             options["rate_limit"] = rate_limit
         client.config(**options)
 
-    def playbook(self, tasks=None, playbook=None, extra_vars=None, check=False, label="run"):
+    def measure(self, tasks=None, playbook=None, extra_vars=None, check=False, label="run"):
         """Run one playbook (generated from tasks, or a file) and measure it."""
-        self.runs += 1
-        run_dir = self.work / ("run%03d" % self.runs)
-        run_dir.mkdir()
-        results_file = run_dir / "results.json"
-        if tasks is not None:
-            play = [{"name": "benchmark", "hosts": "localhost", "connection": "local", "gather_facts": False,
-                     "tasks": tasks}]
-            target = run_dir / "playbook.yml"
-            target.write_text(json.dumps(play, indent=1), encoding="utf-8")
-        else:
-            target = playbook
-        command = [self.ansible_playbook, str(target)]
-        # The implicit localhost sets ansible_python_interpreter to the controller's Python, which
-        # beats ANSIBLE_PYTHON_INTERPRETER: an extra var beats both.
-        extra_vars = dict(extra_vars or {}, ansible_python_interpreter=str(self.wrapper))
-        vars_file = run_dir / "vars.json"
-        vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
-        command += ["-e", "@%s" % vars_file]
-        if check:
-            command.append("--check")
         measurement = Measurement(label)
         rss_offset = self.rss_file.stat().st_size if self.rss_file.exists() else 0
         if self.emulator is not None:
             self.emulator.client.clear_requests()
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.monotonic()
-        process = subprocess.run(command, cwd=run_dir, env=self.environment(results_file), capture_output=True,
-                                 text=True, check=False)
-        measurement.wall = time.monotonic() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        measurement.cpu = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
-        measurement.rc = process.returncode
-        measurement.output = process.stdout + process.stderr
-        (run_dir / "output.txt").write_text(measurement.output, encoding="utf-8")
+        # No timeout: baseline 5 over all N items takes many minutes.
+        result = self.run(tasks, playbook=playbook, extra_vars=extra_vars, check=check, env=QUIET, timeout=None)
+        measurement.wall, measurement.cpu, measurement.rc = result.wall, result.cpu, result.rc
+        measurement.output = result.stdout + result.stderr
+        (result.run_dir / "output.txt").write_text(measurement.output, encoding="utf-8")
         if self.rss_file.exists():
             with open(self.rss_file, encoding="utf-8") as handle:
                 handle.seek(rss_offset)
                 measurement.modules = [json.loads(line) for line in handle if line.strip()]
-        if results_file.exists():
-            measurement.results = json.loads(results_file.read_text(encoding="utf-8"))
+        measurement.results = result.tasks
         if self.emulator is not None:
             measurement.requests = self.emulator.client.requests()
         return measurement
 
 
-def median_run(bench, count, make):
+def median_run(runner, count, make):
     """Run make() count times; return the measurement with the median wall time and all walls."""
     runs = [make() for _run in range(count)]
     walls = [m.wall for m in runs]
@@ -444,15 +173,21 @@ def median_run(bench, count, make):
 # Scenarios
 # --------------------------------------------------------------------------------------------
 
-def set_task(provider, extra=None, name="bench: set module"):
-    options = dict(provider.connection())
+def set_task(profile, emulator, extra=None, name="bench: set module"):
+    # Atlas runs without federation_settings_id: the module looks it up (one more request, in min_reads).
+    options = profile.connection(emulator, federation_settings_id=None)
     options["mappings"] = "{{ bench_desired }}"
     options.update(extra or {})
-    return {"name": name, provider.set_module: options}
+    return {"name": name, profile.set_module: options}
 
 
-def check_state(measurement, provider, expected, what="the desired set"):
-    actual = provider.state()
+def expected_state(profile, desired_items):
+    """What the emulator's state must be once desired_items are applied exactly, as {key: comparable}."""
+    return dict(profile.desired_state(desired_items))
+
+
+def check_state(measurement, profile, emulator, expected, what="the desired set"):
+    actual = dict(profile.state(emulator))
     if actual == expected:
         measurement.state_ok = True
         measurement.state_detail = "%d mappings = %s" % (len(actual), what)
@@ -474,43 +209,45 @@ def require_ok(measurement):
     return True
 
 
-def run_provider(bench, provider, args):
+def run_provider(runner, profile, args):
     n = args.n
-    desired = [provider.desired(i) for i in range(n)]
+    desired = [profile.item(i, prefix=PREFIX) for i in range(n)]
     out = {}
 
     def converge(label, parallelism=None):
-        bench.reset()
+        runner.reset()
         extra = {"parallelism": parallelism} if parallelism else None
-        m = bench.playbook([set_task(provider, extra)], extra_vars={"bench_desired": desired}, label=label)
-        m.minimum = provider.min_reads(0) + n
+        m = runner.measure([set_task(profile, runner.emulator, extra)], extra_vars={"bench_desired": desired},
+                           label=label)
+        m.minimum = profile.min_reads(0) + n
         if require_ok(m):
-            check_state(m, provider, provider.expected(desired))
+            check_state(m, profile, runner.emulator, expected_state(profile, desired))
         return m
 
-    progress("%s: 1 converge from empty (parallelism 8)" % provider.name)
+    progress("%s: 1 converge from empty (parallelism 8)" % profile.name)
     out["converge"] = converge("1  converge from empty")
-    progress("%s: 1s converge from empty (parallelism 1)" % provider.name)
+    progress("%s: 1s converge from empty (parallelism 1)" % profile.name)
     out["converge_seq"] = converge("1s converge from empty, parallelism 1", parallelism=1)
 
     def nochange():
-        bench.reset()
-        provider.seed([provider.seed_item(d) for d in desired])
-        m = bench.playbook([set_task(provider)], extra_vars={"bench_desired": desired}, label="2  no-change")
-        m.minimum = provider.min_reads(n)
+        runner.reset()
+        profile.seed(runner.emulator, [profile.api_shape(d) for d in desired])
+        m = runner.measure([set_task(profile, runner.emulator)], extra_vars={"bench_desired": desired},
+                           label="2  no-change")
+        m.minimum = profile.min_reads(n)
         if require_ok(m):
-            check_state(m, provider, provider.expected(desired))
+            check_state(m, profile, runner.emulator, expected_state(profile, desired))
             if m.result().get("changed"):
                 m.state_ok, m.state_detail = False, "the module reported changed: %s" % m.result().get("summary")
         return m
 
     # Each no-change run right after a floor run: the difference is robust to a machine whose load changes.
-    progress("%s: 2 no-change x%d, each after a floor run" % (provider.name, args.repeat))
+    progress("%s: 2 no-change x%d, each after a floor run" % (profile.name, args.repeat))
     pairs = []
     for _run in range(args.repeat):
-        floor = floor_run(bench)
+        floor = floor_run(runner)
         # The same debug task, with the N desired items loaded as the no-change run loads them.
-        data_floor = bench.playbook([{"name": "bench: floor", "ansible.builtin.debug": {"msg": "floor"}}],
+        data_floor = runner.measure([{"name": "bench: floor", "ansible.builtin.debug": {"msg": "floor"}}],
                                     extra_vars={"bench_desired": desired}, label="data floor")
         m = nochange()
         m.floor, m.floor_cpu, m.data_floor = floor.wall, floor.cpu, data_floor.wall
@@ -527,19 +264,19 @@ def run_provider(bench, provider, args):
     out["nochange_minus_floor_cpu"] = statistics.median(m.cpu - m.floor_cpu for m in pairs)
 
     # 3: check mode with 5% drifted.
-    progress("%s: 3 check mode, %d%% drifted" % (provider.name, DRIFT_SHARE * 100))
+    progress("%s: 3 check mode, %d%% drifted" % (profile.name, DRIFT_SHARE * 100))
     drifted = max(1, int(round(n * DRIFT_SHARE)))
     step = n // drifted
     drifted_indexes = set(range(0, step * drifted, step))
-    bench.reset()
-    seeded = [provider.seed_item(d, drifted=i in drifted_indexes) for i, d in enumerate(desired)]
-    provider.seed(seeded)
-    before = provider.state()
-    m = bench.playbook([set_task(provider)], extra_vars={"bench_desired": desired}, check=True,
+    runner.reset()
+    seeded = [profile.api_item(i, variant=0 if i in drifted_indexes else 1, prefix=PREFIX) for i in range(n)]
+    profile.seed(runner.emulator, seeded)
+    before = dict(profile.state(runner.emulator))
+    m = runner.measure([set_task(profile, runner.emulator)], extra_vars={"bench_desired": desired}, check=True,
                        label="3  check mode, %d drifted" % drifted)
-    m.minimum = provider.min_reads(n)
+    m.minimum = profile.min_reads(n)
     if require_ok(m):
-        check_state(m, provider, before, "the seeded set (check mode wrote nothing)")
+        check_state(m, profile, runner.emulator, before, "the seeded set (check mode wrote nothing)")
         summary = m.result().get("summary") or {}
         if summary.get("updated") != drifted:
             m.state_ok = False
@@ -549,60 +286,60 @@ def run_provider(bench, provider, args):
     out["drift"] = m
 
     # 4: purge 10% extras.
-    progress("%s: 4 purge %d%% extras" % (provider.name, PURGE_SHARE * 100))
+    progress("%s: 4 purge %d%% extras" % (profile.name, PURGE_SHARE * 100))
     extras = max(1, int(round(n * PURGE_SHARE)))
-    bench.reset()
-    provider.seed([provider.seed_item(d) for d in desired]
-                  + [provider.seed_item(provider.desired(n + i)) for i in range(extras)])
-    m = bench.playbook([set_task(provider, {"purge": True})], extra_vars={"bench_desired": desired},
+    runner.reset()
+    profile.seed(runner.emulator, [profile.api_shape(d) for d in desired]
+                  + [profile.api_shape(profile.item(n + i, prefix=PREFIX)) for i in range(extras)])
+    m = runner.measure([set_task(profile, runner.emulator, {"purge": True})], extra_vars={"bench_desired": desired},
                        label="4  purge %d extras" % extras)
-    m.minimum = provider.min_reads(n + extras) + extras + provider.purge_extra_reads
+    m.minimum = profile.min_reads(n + extras) + extras + profile.purge_extra_reads
     if require_ok(m):
-        check_state(m, provider, provider.expected(desired))
+        check_state(m, profile, runner.emulator, expected_state(profile, desired))
     out["purge"] = m
 
     # 5: baseline, the one-resource module in a loop (no-change run).
     bn = min(args.baseline_n, n)
-    progress("%s: 5 baseline: one-resource module in a loop over %d of %d items" % (provider.name, bn, n))
-    bench.reset()
-    provider.seed([provider.seed_item(d) for d in desired])
-    options = dict(provider.connection())
-    options.update((field, "{{ item.%s }}" % field) for field in provider.one_fields)
-    task = {"name": "bench: one-resource module in a loop", provider.one_module: options,
-            "loop": "{{ bench_desired }}", "loop_control": {"label": "{{ item.%s }}" % provider.label_field}}
-    m = bench.playbook([task], extra_vars={"bench_desired": desired[:bn]}, label="5  baseline: %s loop" % (
-        provider.one_module.split(".")[-1]))
-    m.minimum = provider.min_reads(n)
+    progress("%s: 5 baseline: one-resource module in a loop over %d of %d items" % (profile.name, bn, n))
+    runner.reset()
+    profile.seed(runner.emulator, [profile.api_shape(d) for d in desired])
+    options = profile.connection(runner.emulator, federation_settings_id=None)
+    options.update((field, "{{ item.%s }}" % field) for field in desired[0])
+    task = {"name": "bench: one-resource module in a loop", profile.one_module: options,
+            "loop": "{{ bench_desired }}", "loop_control": {"label": "{{ item.%s }}" % profile.key_field}}
+    m = runner.measure([task], extra_vars={"bench_desired": desired[:bn]}, label="5  baseline: %s loop" % (
+        profile.one_module.split(".")[-1]))
+    m.minimum = profile.min_reads(n)
     if require_ok(m):
-        check_state(m, provider, provider.expected(desired))
+        check_state(m, profile, runner.emulator, expected_state(profile, desired))
     out["loop"] = m
     if bn < n:
         extrapolate(m, bn, n, out["floor"])
 
     # 6: baseline, a hand-written uri playbook (no-change run).
     un = min(args.uri_baseline_n, n)
-    progress("%s: 6 baseline: uri playbook over %d of %d items" % (provider.name, un, n))
-    bench.reset()
-    provider.seed([provider.seed_item(d) for d in desired])
-    m = bench.playbook(playbook=BENCH_DIR / "playbooks" / ("uri-%s.yml" % provider.name),
-                       extra_vars=provider.uri_vars(desired[:un]), label="6  baseline: uri playbook")
-    m.minimum = provider.min_reads(n)
+    progress("%s: 6 baseline: uri playbook over %d of %d items" % (profile.name, un, n))
+    runner.reset()
+    profile.seed(runner.emulator, [profile.api_shape(d) for d in desired])
+    m = runner.measure(playbook=BENCH_DIR / "playbooks" / ("uri-%s.yml" % profile.name),
+                       extra_vars=profile.uri_vars(runner.emulator, desired[:un]), label="6  baseline: uri playbook")
+    m.minimum = profile.min_reads(n)
     if require_ok(m):
-        check_state(m, provider, provider.expected(desired))
+        check_state(m, profile, runner.emulator, expected_state(profile, desired))
     out["uri"] = m
     if un < n:
         extrapolate(m, un, n, out["floor"])
 
     # 7: rate limited, 300 creates.
     rn = args.rate_n
-    progress("%s: 7 rate limit %s/s, %d creates" % (provider.name, RATE_LIMIT["per_second"], rn))
-    bench.reset(rate_limit=RATE_LIMIT)
-    rate_desired = desired[:rn] if rn <= n else [provider.desired(i) for i in range(rn)]
-    m = bench.playbook([set_task(provider)], extra_vars={"bench_desired": rate_desired},
+    progress("%s: 7 rate limit %s/s, %d creates" % (profile.name, RATE_LIMIT["per_second"], rn))
+    runner.reset(rate_limit=RATE_LIMIT)
+    rate_desired = desired[:rn] if rn <= n else [profile.item(i, prefix=PREFIX) for i in range(rn)]
+    m = runner.measure([set_task(profile, runner.emulator)], extra_vars={"bench_desired": rate_desired},
                        label="7  %d creates at %d req/s" % (rn, RATE_LIMIT["per_second"]))
-    m.minimum = provider.min_reads(0) + rn
+    m.minimum = profile.min_reads(0) + rn
     if require_ok(m):
-        check_state(m, provider, provider.expected(rate_desired))
+        check_state(m, profile, runner.emulator, expected_state(profile, rate_desired))
     out["rate"] = m
     return out
 
@@ -616,15 +353,16 @@ def extrapolate(measurement, measured_n, n, floor):
                         % (measured_n, n, n, n, measurement.extrapolated_from[1], measurement.extrapolated_from[2], n))
 
 
-def memory_run(bench, provider, n):
+def memory_run(runner, profile, n):
     """Peak memory of the set module's process on a no-change run over n seeded mappings."""
-    desired = [provider.desired(i) for i in range(n)]
-    bench.reset()
-    provider.seed([provider.seed_item(d) for d in desired])
-    m = bench.playbook([set_task(provider)], extra_vars={"bench_desired": desired}, label="no-change at N=%d" % n)
-    m.minimum = provider.min_reads(n)
+    desired = [profile.item(i, prefix=PREFIX) for i in range(n)]
+    runner.reset()
+    profile.seed(runner.emulator, [profile.api_shape(d) for d in desired])
+    m = runner.measure([set_task(profile, runner.emulator)], extra_vars={"bench_desired": desired},
+                       label="no-change at N=%d" % n)
+    m.minimum = profile.min_reads(n)
     if require_ok(m):
-        check_state(m, provider, provider.expected(desired))
+        check_state(m, profile, runner.emulator, expected_state(profile, desired))
     return m
 
 
@@ -647,8 +385,8 @@ def round_trip(emulator, latency_ms, count=25):
     return statistics.median(walls)
 
 
-def floor_run(bench):
-    return bench.playbook([{"name": "bench: floor", "ansible.builtin.debug": {"msg": "floor"}}], label="floor")
+def floor_run(runner):
+    return runner.measure([{"name": "bench: floor", "ansible.builtin.debug": {"msg": "floor"}}], label="floor")
 
 
 # --------------------------------------------------------------------------------------------
@@ -698,10 +436,10 @@ def progress(text):
     print("... %s" % text, file=sys.stderr, flush=True)
 
 
-def by_kind(provider, requests):
+def by_kind(profile, requests):
     counts = {}
     for entry in requests:
-        key = "%s %s" % (entry["method"], provider.kind(entry))
+        key = "%s %s" % (entry["method"], profile.kind(entry))
         counts[key] = counts.get(key, 0) + 1
     order = {"token": 0, "discovery": 1, "roles": 2, "list": 3, "bindings": 4, "lookup": 5, "other": 6, "write": 7}
     keys = sorted(counts, key=lambda k: (order.get(k.split()[1], 9), k))
@@ -712,9 +450,9 @@ def fmt(value, pattern="%.2f", none="-"):
     return none if value is None else pattern % value
 
 
-def print_table(provider, n, results, floor):
+def print_table(profile, n, results, floor):
     print()
-    print("== %s (%s), N=%d, %d ms latency per request ==" % (provider.title, provider.set_module, n, LATENCY_MS))
+    print("== %s (%s), N=%d, %d ms latency per request ==" % (profile.title, profile.set_module, n, LATENCY_MS))
     header = "%-38s %8s %6s %8s %6s %6s %6s %4s %7s  %-8s %s" % (
         "scenario", "wall s", "cpu s", "module s", "m.cpu", "req", "min", "429", "peak MB", "state", "requests by kind")
     print(header)
@@ -731,7 +469,7 @@ def print_table(provider, n, results, floor):
             m.label, fmt(m.wall) + ("*" if m.extrapolated_from else ""), fmt(m.cpu), fmt(m.module_seconds),
             fmt(m.module_cpu), requests_text, m.minimum if m.minimum is not None else "-", m.count_429,
             fmt(m.peak_mb, "%.1f"), state,
-            by_kind(provider, m.requests) + (" (measured part)" if m.extrapolated_from else "")))
+            by_kind(profile, m.requests) + (" (measured part)" if m.extrapolated_from else "")))
     for key in ("converge", "converge_seq", "nochange", "drift", "purge", "loop", "uri", "rate"):
         m = results[key]
         if m.note or not m.state_ok:
@@ -739,7 +477,7 @@ def print_table(provider, n, results, floor):
     nochange = results["nochange"].wall
     print("   minimum reads: %s; no-change minus floor: %.2f s wall, %.2f s CPU (medians of the paired differences; "
           "floor %.2f s wall, %.2f s CPU); no-change module process alone: %s s wall, %s s CPU" % (
-              provider.min_reads_text(n), results["nochange_minus_floor"], results["nochange_minus_floor_cpu"],
+              profile.min_reads_text(n), results["nochange_minus_floor"], results["nochange_minus_floor_cpu"],
               results["floor"], results["floor_cpu"], fmt(results["nochange"].module_seconds),
               fmt(results["nochange"].module_cpu)))
     print("   the floor playbook loading the same %d desired items as extra vars: %.2f s; no-change minus that: %.2f s "
@@ -757,7 +495,7 @@ def verdict(ok):
     return "PASS" if ok else "MISS"
 
 
-def print_targets(provider, n, results, floor, rate_n, memory):
+def print_targets(profile, n, results, floor, rate_n, memory):
     nochange = results["nochange"]
     print("   targets (informational):")
     lines = []
@@ -813,7 +551,7 @@ def print_startup(figures):
         print("     %6.1f ms  %s" % (micros / 1000.0, name))
 
 
-def print_module_timeline(provider, measurement):
+def print_module_timeline(profile, measurement):
     """Module process start -> first API request, and last request -> process end."""
     runs = measurement.module_runs()
     if len(runs) != 1 or not measurement.requests:
@@ -823,7 +561,7 @@ def print_module_timeline(provider, measurement):
     last = _epoch(measurement.requests[-1]["time"])
     print("   %s no-change module process: %.0f ms from start to its first request, %.0f ms of requests, "
           "%.0f ms from the last answer to exit"
-          % (provider.name, (first - run["start"]) * 1000, (last - first) * 1000, (run["end"] - last) * 1000))
+          % (profile.name, (first - run["start"]) * 1000, (last - first) * 1000, (run["end"] - last) * 1000))
 
 
 def _epoch(stamp):
@@ -855,9 +593,9 @@ def main(argv=None):
     args.rate_n = args.rate_n or (60 if args.quick else 300)
     args.memory_n = args.memory_n if args.memory_n is not None else (1000 if args.quick else 10000)
     names = [p.strip() for p in args.providers.split(",") if p.strip()]
-    unknown = sorted(set(names) - set(PROVIDERS))
+    unknown = sorted(set(names) - set(profiles.PROVIDERS))
     if unknown:
-        parser.error("unknown providers %s (known: %s)" % (unknown, ", ".join(PROVIDERS)))
+        parser.error("unknown providers %s (known: %s)" % (unknown, ", ".join(profiles.PROVIDERS)))
     memory_names = [p.strip() for p in (args.memory_providers or ",".join(names)).split(",") if p.strip()]
 
     started = time.monotonic()
@@ -867,42 +605,43 @@ def main(argv=None):
         args.n, ",".join(names), LATENCY_MS, os.cpu_count(), sys.executable, _ansible_version()))
     print("work directory: %s (emulator log: emulator-requests.jsonl); load average at start: %s" % (
         work, _load()))
-    bench = Bench(args, work)
+    runner = MeasuringRunner(work)
     try:
         with start_emulator(work / "emulator", log_file=work / "emulator-requests.jsonl") as emulator:
-            bench.emulator = emulator
+            runner.emulator = emulator
             rtt0, rtt = round_trip(emulator, 0), round_trip(emulator, LATENCY_MS)
             print("one request (keep-alive HTTPS GET) to the emulator: %.1f ms with no added latency, %.1f ms with %d ms "
                   "added" % (rtt0 * 1000, rtt * 1000, LATENCY_MS))
-            floor = median_run(bench, args.repeat, lambda: floor_run(bench))
+            floor = median_run(runner, args.repeat, lambda: floor_run(runner))
             print("floor: a one-task debug playbook takes %.2f s, %.2f s CPU (%s)" % (floor.wall, floor.cpu, floor.note))
-            ping = median_run(bench, args.repeat, lambda: bench.playbook(
+            ping = median_run(runner, args.repeat, lambda: runner.measure(
                 [{"name": "bench: ping", "ansible.builtin.ping": {}}], label="ping"))
             print("one-module floor: a one-task ansible.builtin.ping playbook takes %.2f s, %.2f s CPU (%s); its module "
                   "process %s s, %s s CPU, peak %s MB" % (ping.wall, ping.cpu, ping.note, fmt(ping.module_seconds),
                                                           fmt(ping.module_cpu), fmt(ping.peak_mb, "%.1f")))
             all_results = {}
             for name in names:
-                provider = PROVIDERS[name](emulator)
-                results = run_provider(bench, provider, args)
+                profile = profiles.profile(name)
+                profile.prepare(emulator)
+                results = run_provider(runner, profile, args)
                 all_results[name] = results
                 memory = None
                 if name in memory_names and args.memory_n:
                     progress("%s: peak memory, no-change at N=%d" % (name, args.memory_n))
-                    memory = memory_run(bench, provider, args.memory_n)
+                    memory = memory_run(runner, profile, args.memory_n)
                     memory.label_n = args.memory_n
-                print_table(provider, args.n, results, floor.wall)
-                print_module_timeline(provider, results["nochange"])
+                print_table(profile, args.n, results, floor.wall)
+                print_module_timeline(profile, results["nochange"])
                 if memory is not None:
                     print("   no-change at N=%s: wall %.2f s, module process %s s, %d requests (minimum %s), "
                           "peak module memory %s MB, state %s" % (
                               args.memory_n, memory.wall, fmt(memory.module_seconds), len(memory.requests),
                               memory.minimum, fmt(memory.peak_mb, "%.1f"),
                               "OK" if memory.state_ok else "MISMATCH: " + memory.state_detail))
-                print_targets(provider, args.n, results, floor.wall, args.rate_n, memory)
+                print_targets(profile, args.n, results, floor.wall, args.rate_n, memory)
                 sys.stdout.flush()
-            bench.emulator = None
-        print_startup(startup(sys.executable, bench.collections))
+            runner.emulator = None
+        print_startup(startup(sys.executable, os.environ.get("SSO_COLLECTIONS_PATH") or str(collections_path())))
         print()
         print("* extrapolated (see the notes). wall s: the ansible-playbook process; cpu s: user+system CPU of it and "
               "all its children; module s / m.cpu: wall / CPU of the module process(es), summed; req: requests the "

@@ -1,21 +1,25 @@
 # Copyright (c) sso.mappings contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Provider profiles for the provider-neutral integration tests (reliability and bad input).
+"""Provider profiles for the provider-neutral integration tests (reliability and bad input) and the benchmark.
 
-A profile knows, for one provider: its module names, the options that reach the emulator with
-unique marker secrets, how to make desired items and seed them in API shape, how to read the
-emulator's state back as ``{key: comparable value}``, and which request is which (lists, writes).
+A profile knows, for one provider: its module names, the options that reach the emulator (with its
+default credentials, or with unique marker secrets), how to make desired items and seed them in API
+shape, how to read the emulator's state back as ``(key, comparable value)`` pairs, which request is
+which (token, lists and other reads, writes), and the fewest reads a set module run needs.
 
-Secrets are never written into a task: they travel as extra vars (``{{ sso_secret }}``), as a
-vault would deliver them, because Ansible prints a failed task's source lines.
+Marker secrets are never written into a task: they travel as extra vars (``{{ sso_secret }}``), as
+a vault would deliver them, because Ansible prints a failed task's source lines.
 """
 
 from __future__ import annotations
 
 import collections
+import math
 import uuid
 
 from emulator.aria import DEFAULT_ROLES
+
+WRITE_METHODS = ('POST', 'PUT', 'PATCH', 'DELETE')
 
 
 class Markers:
@@ -40,7 +44,7 @@ class Markers:
 
 
 class Profile:
-    """What a provider-neutral test needs to know about one provider."""
+    """What a provider-neutral test or the benchmark needs to know about one provider."""
 
     name = None
     title = None
@@ -49,7 +53,8 @@ class Profile:
     list_operation = None  # the operationId of the list request the set module reads
     create_operation = None
     update_method = None
-    lookups_before_validation = False  # true when validating an item may need a request
+    read_kinds = {}  # operationId -> the kind of read it is, for the benchmark's requests by kind
+    purge_extra_reads = 0  # reads a purge needs beyond the list
 
     def prepare(self, emulator):
         """Read what the profile needs from the emulator (after the per-test reset)."""
@@ -60,9 +65,17 @@ class Profile:
         """Make the emulator accept (only) the marker credentials."""
         raise NotImplementedError
 
-    def connection(self, emulator, markers, **extra):
-        """Module options that reach the emulator over HTTPS with the marker credentials (as templates)."""
+    def connection(self, emulator, markers=None, **extra):
+        """Module options that reach the emulator over HTTPS: with the marker credentials (as templates),
+        or without markers with the emulator's default credentials. An option given as None is left out."""
         raise NotImplementedError
+
+    @staticmethod
+    def options(*parts):
+        merged = {}
+        for part in parts:
+            merged.update(part)
+        return {name: value for name, value in merged.items() if value is not None}
 
     # -- items -----------------------------------------------------------------
 
@@ -74,9 +87,13 @@ class Profile:
         """Desired item number ``number``; ``variant`` changes its non-identity fields."""
         raise NotImplementedError
 
-    def api_item(self, number, variant=1, prefix='grp'):
-        """The same item in API shape, for the emulator's seed."""
+    def api_shape(self, item):
+        """A desired item in API shape, for the emulator's seed."""
         raise NotImplementedError
+
+    def api_item(self, number, variant=1, prefix='grp'):
+        """Item ``number`` in API shape."""
+        return self.api_shape(self.item(number, variant, prefix))
 
     def key(self, item):
         return item[self.key_field]
@@ -100,6 +117,13 @@ class Profile:
         """A status action the vendor would send for an item it refuses."""
         raise NotImplementedError
 
+    def desired_state(self, items):
+        return sorted(self.comparable(i) for i in items if i.get('state', 'present') == 'present')
+
+    def duplicates(self, emulator):
+        counts = collections.Counter(key for key, _value in self.state(emulator))
+        return sorted(key for key, number in counts.items() if number > 1)
+
     # -- requests --------------------------------------------------------------
 
     def is_list(self, entry):
@@ -108,12 +132,24 @@ class Profile:
     def is_token(self, entry):  # pylint: disable=unused-argument
         return False
 
-    def desired_state(self, items):
-        return sorted(self.comparable(i) for i in items if i.get('state', 'present') == 'present')
+    def kind(self, entry):
+        """'token', 'write', or the kind of read of a logged request ('other' for reads not in read_kinds)."""
+        if self.is_token(entry):
+            return 'token'
+        if entry['method'] in WRITE_METHODS:
+            return 'write'
+        return self.read_kinds.get(entry['operation'], 'other')
 
-    def duplicates(self, emulator):
-        counts = collections.Counter(key for key, _value in self.state(emulator))
-        return sorted(key for key, number in counts.items() if number > 1)
+    def min_reads(self, existing):
+        """The fewest reads a set module run needs with ``existing`` mappings stored."""
+        raise NotImplementedError
+
+    def min_reads_text(self, existing):
+        raise NotImplementedError
+
+    def uri_vars(self, emulator, items):
+        """The variables of the benchmark's ansible.builtin.uri playbook (benchmarks/playbooks/uri-<name>.yml)."""
+        raise NotImplementedError
 
 
 class Confluent(Profile):
@@ -126,22 +162,30 @@ class Confluent(Profile):
     list_operation = 'listIamV2SsoGroupMappings'
     create_operation = 'createIamV2SsoGroupMapping'
     update_method = 'PATCH'
-    list_path = '/iam/v2/sso/group-mappings'
+    read_kinds = {'listIamV2SsoGroupMappings': 'list', 'listIamV2RoleBindings': 'bindings'}
+    page_size = 100  # the set module's
+    # Deleting a mapping deletes its role bindings first, so a purge also lists the bindings: on the
+    # organization and on every scope below it (one page each here).
+    purge_extra_reads = 2
+    api_key, api_secret = 'EMULATOR-KEY', 'emulator-secret'  # the emulator's defaults
 
     def setup_credentials(self, emulator, markers):
         emulator.client.credentials('confluent', api_keys={markers.key: markers.secret}, access_tokens=[])
 
-    def connection(self, emulator, markers, **extra):
-        return dict({'base_url': emulator.https, 'ca_path': emulator.ca_file,
-                     'api_key': '{{ sso_key }}', 'api_secret': '{{ sso_secret }}'}, **extra)
+    def connection(self, emulator, markers=None, **extra):
+        if markers is None:
+            credentials = {'api_key': self.api_key, 'api_secret': self.api_secret}
+        else:
+            credentials = {'api_key': '{{ sso_key }}', 'api_secret': '{{ sso_secret }}'}
+        return self.options({'base_url': emulator.https, 'ca_path': emulator.ca_file}, credentials, extra)
 
     def item(self, number, variant=1, prefix='grp'):
         name = self.name_of(number, prefix)
         return {'display_name': name, 'filter': '"%s-v%d" in claims.groups' % (name, variant),
                 'description': 'Group %d' % number}
 
-    def api_item(self, number, variant=1, prefix='grp'):
-        return self.item(number, variant, prefix)
+    def api_shape(self, item):
+        return dict(item)
 
     def seed(self, emulator, api_items):
         emulator.client.seed('confluent', group_mappings=list(api_items))
@@ -161,6 +205,17 @@ class Confluent(Profile):
         return {'type': 'status', 'status': 422, 'code': 'invalid_filter',
                 'message': 'Filter is not a valid CEL expression (emulated rejection)'}
 
+    def min_reads(self, existing):
+        return max(1, math.ceil(existing / float(self.page_size)))
+
+    def min_reads_text(self, existing):
+        return '%d list page(s); a purge also lists the role bindings' % self.min_reads(existing)
+
+    def uri_vars(self, emulator, items):
+        return {'confluent_url': emulator.https, 'confluent_api_key': self.api_key,
+                'confluent_api_secret': self.api_secret, 'confluent_ca_path': emulator.ca_file,
+                'desired_mappings': [self.api_shape(i) for i in items]}
+
 
 class Atlas(Profile):
     name = 'atlas'
@@ -172,9 +227,11 @@ class Atlas(Profile):
     list_operation = 'listFederationSettingConnectedOrgConfigRoleMappings'
     create_operation = 'createFederationSettingConnectedOrgConfigRoleMapping'
     update_method = 'PUT'
+    read_kinds = {'getOrgFederationSettings': 'discovery', list_operation: 'list'}
     token_path = '/api/oauth/token'
     projects = ('6a1b2c3d4e5f60718293a4b5', '6a1b2c3d4e5f60718293a4b6')
     org_roles = ('ORG_MEMBER', 'ORG_READ_ONLY')
+    client_id, client_secret = 'mdb_sa_id_emulator', 'mdb_sa_sk_emulator'  # the emulator's defaults
 
     def __init__(self):
         self.org_id = None
@@ -193,21 +250,28 @@ class Atlas(Profile):
         emulator.client.credentials('atlas', service_accounts={markers.client_id: markers.secret},
                                     api_keys={}, access_tokens=[])
 
-    def connection(self, emulator, markers, **extra):
+    def connection(self, emulator, markers=None, **extra):
         org_id, federation_settings_id = self.scope(emulator)
-        return dict({'base_url': emulator.https, 'ca_path': emulator.ca_file,
-                     'client_id': markers.client_id, 'client_secret': '{{ sso_secret }}',
-                     'org_id': org_id, 'federation_settings_id': federation_settings_id}, **extra)
+        if markers is None:
+            credentials = {'client_id': self.client_id, 'client_secret': self.client_secret}
+        else:
+            credentials = {'client_id': markers.client_id, 'client_secret': '{{ sso_secret }}'}
+        return self.options({'base_url': emulator.https, 'ca_path': emulator.ca_file}, credentials,
+                            {'org_id': org_id, 'federation_settings_id': federation_settings_id}, extra)
 
     def item(self, number, variant=1, prefix='grp'):
         return {'external_group_name': self.name_of(number, prefix), 'role_assignments': [
             {'role': self.org_roles[variant % 2]},
             {'role': 'GROUP_READ_ONLY', 'project_id': self.projects[number % 2]}]}
 
-    def api_item(self, number, variant=1, prefix='grp'):
-        return {'externalGroupName': self.name_of(number, prefix), 'roleAssignments': [
-            {'role': self.org_roles[variant % 2], 'orgId': self.org_id},
-            {'role': 'GROUP_READ_ONLY', 'groupId': self.projects[number % 2]}]}
+    def api_shape(self, item):
+        assignments = []
+        for element in item['role_assignments']:
+            if element.get('project_id'):
+                assignments.append({'role': element['role'], 'groupId': element['project_id']})
+            else:
+                assignments.append({'role': element['role'], 'orgId': element.get('org_id') or self.org_id})
+        return {'externalGroupName': item['external_group_name'], 'roleAssignments': assignments}
 
     def seed(self, emulator, api_items):
         emulator.client.seed('atlas', role_mappings=list(api_items))
@@ -238,6 +302,19 @@ class Atlas(Profile):
     def is_token(self, entry):
         return entry['path'] == self.token_path
 
+    def min_reads(self, existing):
+        return 3  # token + federation settings discovery (federation_settings_id left out) + one list page
+
+    def min_reads_text(self, existing):
+        return 'token + discovery + 1 list'
+
+    def uri_vars(self, emulator, items):
+        org_id, federation_settings_id = self.scope(emulator)
+        return {'atlas_url': emulator.https, 'atlas_client_id': self.client_id,
+                'atlas_client_secret': self.client_secret, 'atlas_ca_path': emulator.ca_file,
+                'atlas_org_id': org_id, 'atlas_federation_settings_id': federation_settings_id,
+                'desired_mappings': [self.api_shape(i) for i in items]}
+
 
 ARIA_ROLES = dict((name, vmid) for name, vmid, _description in DEFAULT_ROLES)
 
@@ -252,25 +329,28 @@ class Aria(Profile):
     list_operation = 'listAllGroupsV1'
     create_operation = 'createGroupV2UsingPOST'
     update_method = 'PATCH'
-    list_path = '/lcm/authzn/api/groups'
+    read_kinds = {'getAllExternalRolesV2UsingGET': 'roles', 'listAllGroupsV1': 'list',
+                  'getGroupsByDisplayNameV2UsingGET': 'lookup'}
     domain = 'example.com'
     role_sets = (('LCM Admin',), ('Content Developer', 'Content Release Manager'))
-    lookups_before_validation = True
+    username, password = 'admin@local', 'emulator-password'  # the emulator's defaults
 
     def setup_credentials(self, emulator, markers):
         emulator.client.credentials('aria', users={markers.user: markers.secret}, read_only_users={})
 
-    def connection(self, emulator, markers, **extra):
-        return dict({'base_url': emulator.https, 'ca_path': emulator.ca_file,
-                     'username': markers.user, 'password': '{{ sso_secret }}'}, **extra)
+    def connection(self, emulator, markers=None, **extra):
+        if markers is None:
+            credentials = {'username': self.username, 'password': self.password}
+        else:
+            credentials = {'username': markers.user, 'password': '{{ sso_secret }}'}
+        return self.options({'base_url': emulator.https, 'ca_path': emulator.ca_file}, credentials, extra)
 
     def item(self, number, variant=1, prefix='grp'):
         return {'display_name': self.name_of(number, prefix), 'domain': self.domain,
                 'mapped_roles': list(self.role_sets[variant % 2])}
 
-    def api_item(self, number, variant=1, prefix='grp'):
-        return {'displayName': self.name_of(number, prefix), 'domain': self.domain,
-                'mappedRoles': list(self.role_sets[variant % 2])}
+    def api_shape(self, item):
+        return {'displayName': item['display_name'], 'domain': item['domain'], 'mappedRoles': list(item['mapped_roles'])}
 
     def key(self, item):
         return '%s@%s' % (item['display_name'], item['domain'])
@@ -292,6 +372,19 @@ class Aria(Profile):
     def reject_fault(self):
         return {'type': 'status', 'status': 400, 'code': 'LCM_AUTHZN_INVALID_ROLE_ERROR0400',
                 'message': 'The role cannot be mapped to this group (emulated rejection).'}
+
+    def min_reads(self, existing):
+        return 2  # the external roles + one list of the groups
+
+    def min_reads_text(self, existing):
+        return 'roles + 1 list'
+
+    def uri_vars(self, emulator, items):
+        # The uri playbook sends the roles as vmids, as a user would after looking them up once.
+        return {'aria_url': emulator.https, 'aria_username': self.username, 'aria_password': self.password,
+                'aria_ca_path': emulator.ca_file,
+                'desired_mappings': [dict(self.api_shape(i), mappedRoles=[ARIA_ROLES[r] for r in i['mapped_roles']])
+                                     for i in items]}
 
 
 PROFILES = {'confluent': Confluent, 'atlas': Atlas, 'aria': Aria}

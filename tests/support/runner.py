@@ -9,8 +9,10 @@ results) and an environment without the caller's provider credentials. The callb
 
 import json
 import os
+import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -26,7 +28,7 @@ SCRUBBED_PREFIXES = ("CONFLUENT_", "MONGODB_ATLAS_", "ARIA_LCM_")
 class Result:
     """The outcome of one ansible-playbook run."""
 
-    def __init__(self, rc, stdout, stderr, tasks, run_dir=None):
+    def __init__(self, rc, stdout, stderr, tasks, run_dir=None, wall=None, cpu=None):
         self.rc = rc
         self.stdout = stdout
         self.stderr = stderr
@@ -34,6 +36,8 @@ class Result:
         # Task name -> result dict; a name recorded twice keeps its last result.
         self.results = {entry["name"]: entry["result"] for entry in tasks}
         self.run_dir = run_dir  # the run's working directory (the playbook's cwd)
+        self.wall = wall  # seconds of the ansible-playbook process
+        self.cpu = cpu  # user + system CPU seconds of it and of everything it waited for
 
     def task(self, name):
         if name not in self.results:
@@ -50,10 +54,17 @@ class Result:
 
 
 class AnsibleRunner:
-    """Writes a playbook under workdir and runs it with the ansible-playbook next to sys.executable."""
+    """Writes a playbook under workdir and runs it with the ansible-playbook next to sys.executable,
+    timing the process (Result.wall, Result.cpu).
 
-    def __init__(self, workdir):
+    interpreter: the Python the modules run with (default: this one). When given, it is also passed
+    as the extra var ansible_python_interpreter: the implicit localhost sets that variable to the
+    controller's Python, which beats ANSIBLE_PYTHON_INTERPRETER, and an extra var beats both.
+    """
+
+    def __init__(self, workdir, interpreter=None):
         self.workdir = Path(workdir)
+        self.interpreter = interpreter
         self.runs = 0
 
     def environment(self, run_dir, results_file, extra=None):
@@ -61,7 +72,7 @@ class AnsibleRunner:
         enabled = [name for name in env.get("ANSIBLE_CALLBACKS_ENABLED", "").split(",") if name.strip()]
         env.update({
             "ANSIBLE_COLLECTIONS_PATH": os.environ.get("SSO_COLLECTIONS_PATH") or str(collections_path()),
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_PYTHON_INTERPRETER": str(self.interpreter or sys.executable),
             "ANSIBLE_LOCALHOST_WARNING": "False",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
             "ANSIBLE_NOCOLOR": "1",
@@ -90,7 +101,7 @@ class AnsibleRunner:
         self.runs += 1
         run_dir = self.workdir / ("run%03d" % self.runs)
         run_dir.mkdir(parents=True)
-        results_file = run_dir / "results.json"
+        results_file = run_dir / "results.jsonl"
 
         target = run_dir / "playbook.yml"
         if tasks is not None:
@@ -113,6 +124,8 @@ class AnsibleRunner:
                 inventory_file.write_text(inventory, encoding="utf-8")
                 inventory = inventory_file
             command += ["-i", str(inventory)]
+        if self.interpreter:
+            extra_vars = dict(extra_vars or {}, ansible_python_interpreter=str(self.interpreter))
         if extra_vars:
             vars_file = run_dir / "extra-vars.json"
             vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
@@ -125,10 +138,19 @@ class AnsibleRunner:
             command.append("-" + "v" * verbosity)
         command += list(args)
 
-        process = subprocess.run(command, cwd=run_dir, env=self.environment(run_dir, results_file, env),
-                                 capture_output=True, text=True, timeout=timeout, check=False)
-        tasks_run = json.loads(results_file.read_text(encoding="utf-8")) if results_file.exists() else []
-        return Result(process.returncode, process.stdout, process.stderr, tasks_run, run_dir)
+        environment = self.environment(run_dir, results_file, env)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        process = subprocess.run(command, cwd=run_dir, env=environment, capture_output=True, text=True,
+                                 timeout=timeout, check=False)
+        wall = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
+        tasks_run = []
+        if results_file.exists():
+            with open(results_file, encoding="utf-8") as handle:
+                tasks_run = [json.loads(line) for line in handle if line.strip()]
+        return Result(process.returncode, process.stdout, process.stderr, tasks_run, run_dir, wall, cpu)
 
 
 def collections_path():

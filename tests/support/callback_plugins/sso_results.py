@@ -12,7 +12,8 @@ type: aggregate
 short_description: Write task results to a JSON file for the integration tests and the benchmark
 description:
   - Records the result dict of every task (ok, changed, failed, skipped, unreachable), including
-    the per-item results of loops, and writes them to the file named by E(SSO_RESULTS_FILE).
+    the per-item results of loops, as one JSON line per task appended to the file named by
+    E(SSO_RESULTS_FILE).
 requirements:
   - enable in configuration
 """
@@ -29,20 +30,20 @@ class CallbackModule(CallbackBase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._path = os.environ.get(RESULTS_FILE_ENV)
-        self._tasks = []
 
     def _record(self, result, status):
         if not self._path:
             return
         # result.result and result.task are the ansible-core 2.19+ callback API.
-        # Round-trip through JSON now: results may hold tagged or non-JSON values.
-        data = json.loads(json.dumps(result.result, default=str))
+        data = dict(result.result)
         data.setdefault("failed", status in ("failed", "unreachable"))
         data.setdefault("skipped", status == "skipped")
-        self._tasks.append({"name": result.task.get_name(), "status": status, "result": data})
-        # Written after every task, so a crashed run still leaves what it did.
-        with open(self._path, "w", encoding="utf-8") as handle:
-            json.dump(self._tasks, handle, default=str)
+        # Serialized now (results may hold tagged or non-JSON values) and appended after every task,
+        # so a crashed run still leaves what it did; appending, not rewriting the whole file, keeps
+        # the cost linear in the results' size (the benchmark's uri playbook records megabytes).
+        line = json.dumps({"name": result.task.get_name(), "status": status, "result": data}, default=str)
+        with open(self._path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
 
     def v2_runner_on_ok(self, result):
         self._record(result, "changed" if result.result.get("changed") else "ok")
