@@ -19,8 +19,7 @@ from __future__ import annotations
 import ansible.release
 import pytest
 
-from support import profiles
-from support import reliability
+from support import profiles, reliability
 from support.profiles import Markers
 
 REMOVE = object()  # a connection option the case leaves out

@@ -22,8 +22,7 @@ import json
 import pytest
 
 from emulator.client import start_emulator
-from support import profiles
-from support import reliability
+from support import profiles, reliability
 from support.profiles import Markers
 
 SIZE, UNCHANGED, UPDATED, STALE = 200, 140, 30, 20
