@@ -28,13 +28,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 # pylint: disable=wrong-import-position
+import report  # noqa: E402
+from measure import LATENCY_MS, MeasuringRunner, collection_at, median_run, module_stages, round_trip, startup  # noqa: E402
+from scenarios import breakdown, compare_provider, floor_run, memory_run, run_provider, scaling  # noqa: E402
+
 from emulator.client import start_emulator  # noqa: E402
 from support import profiles  # noqa: E402
 from support.runner import collections_path  # noqa: E402
-
-import report  # noqa: E402
-from measure import LATENCY_MS, MeasuringRunner, median_run, round_trip, startup  # noqa: E402
-from scenarios import floor_run, memory_run, run_provider  # noqa: E402
 
 
 def parse_args(argv):
@@ -53,6 +53,15 @@ def parse_args(argv):
     parser.add_argument("--memory-providers", default=None, help="providers of the memory run (default: --providers)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the floor and the no-change scenario (median)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (playbooks, logs, outputs)")
+    parser.add_argument("--compare", metavar="REV", default=None,
+                        help="also run converge, no-change, purge, the rate limit and the no-change at --memory-n on the "
+                             "collection at this git revision and on this tree, in turns, --repeat times each")
+    parser.add_argument("--scaling", metavar="N,N,...", default=None,
+                        help="also measure a no-change run's cost per mapping at these N (e.g. 1000,10000,30000)")
+    parser.add_argument("--breakdown", metavar="N,N,...", default=None,
+                        help="also show where a no-change run's time goes at these N (e.g. 1000,10000)")
+    parser.add_argument("--no-scenarios", action="store_true",
+                        help="skip the scenario tables (with --compare, --scaling or --breakdown)")
     args = parser.parse_args(argv)
     args.n = args.n or (100 if args.quick else 1000)
     args.baseline_n = args.baseline_n or min(args.n, 100)
@@ -64,6 +73,8 @@ def parse_args(argv):
     if unknown:
         parser.error("unknown providers %s (known: %s)" % (unknown, ", ".join(profiles.PROVIDERS)))
     args.memory_names = [p.strip() for p in (args.memory_providers or ",".join(args.names)).split(",") if p.strip()]
+    args.scaling = [int(n) for n in args.scaling.split(",")] if args.scaling else []
+    args.breakdown = [int(n) for n in args.breakdown.split(",")] if args.breakdown else []
     return args
 
 
@@ -91,18 +102,30 @@ def main(argv=None):
                   "process %s s, %s s CPU, peak %s MB" % (
                       ping.wall, ping.cpu, ping.note, report.fmt(ping.module_seconds), report.fmt(ping.module_cpu),
                       report.fmt(ping.peak_mb, "%.1f")))
+            old = None
+            if args.compare:
+                old = MeasuringRunner(work / "old", collections=collection_at(args.compare, work))
+                old.emulator = emulator
             for name in args.names:
                 profile = profiles.profile(name)
                 profile.prepare(emulator)
-                results = run_provider(runner, profile, args)
-                memory = None
-                if name in args.memory_names and args.memory_n:
-                    memory = memory_run(runner, profile, args.memory_n)
-                report.print_table(profile, args.n, results)
-                report.print_module_timeline(profile, results["nochange"])
-                if memory is not None:
-                    report.print_memory(memory)
-                report.print_targets(args.n, results, args.rate_n, memory)
+                if not args.no_scenarios:
+                    results = run_provider(runner, profile, args)
+                    memory = None
+                    if name in args.memory_names and args.memory_n:
+                        memory = memory_run(runner, profile, args.memory_n)
+                    report.print_table(profile, args.n, results)
+                    report.print_module_timeline(profile, results["nochange"])
+                    if memory is not None:
+                        report.print_memory(memory)
+                    report.print_targets(args.n, results, args.rate_n, memory)
+                for n in args.breakdown:
+                    report.print_breakdown(profile, breakdown(runner, profile, n, args.repeat, lambda provider, options: (
+                        module_stages(sys.executable, collections_path(), provider, options, work, args.repeat))))
+                if args.scaling:
+                    report.print_scaling(profile, scaling(runner, profile, args.scaling, args.repeat))
+                if old is not None:
+                    report.print_compare(profile, compare_provider(runner, old, profile, args), args.compare)
                 sys.stdout.flush()
             runner.emulator = None
         report.print_startup(startup(sys.executable, os.environ.get("SSO_COLLECTIONS_PATH") or str(collections_path())))

@@ -16,9 +16,10 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from support.profiles import Confluent
-from support.runner import AnsibleRunner
+from support.runner import REPO, AnsibleRunner
 
 LATENCY_MS = 20  # added to every API request by the emulator
 # Warnings are not part of what is measured.
@@ -95,12 +96,13 @@ class MeasuringRunner(AnsibleRunner):
     process's peak memory and times to rss_file; each measured run starts with an empty request log.
     """
 
-    def __init__(self, work):
+    def __init__(self, work, collections=None):
+        work.mkdir(parents=True, exist_ok=True)
         self.rss_file = work / "module-rss.jsonl"
         wrapper = work / "python-rss-wrapper"
         wrapper.write_text(WRAPPER.format(python=sys.executable, out=str(self.rss_file)), encoding="utf-8")
         wrapper.chmod(0o755)
-        super().__init__(work, interpreter=wrapper)
+        super().__init__(work, interpreter=wrapper, collections=collections)
         self.emulator = None
 
     def reset(self, latency=True, rate_limit=None):
@@ -199,3 +201,29 @@ def startup(python, collections, repeat=7):
     top.sort(reverse=True)
     figures["top"] = top[:12]
     return figures
+
+
+def module_stages(python, collections, provider, module_args, work, repeat=3):
+    """CPU seconds of each stage of a set module's run in-process (benchmarks/stages.py), the median
+    of repeat runs per stage, on the same arguments the task gives the module."""
+    args_file = work / ("stages-%s.json" % provider)
+    args_file.write_text(json.dumps(module_args), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(collections))
+    runs = []
+    for _run in range(repeat):
+        process = subprocess.run([python, str(Path(__file__).resolve().parent / "stages.py"), provider, str(args_file)],
+                                 env=env, check=True, capture_output=True, text=True)
+        runs.append(json.loads(process.stdout))
+    if any(run["failed"] for run in runs):
+        raise RuntimeError("the module failed in-process: %s" % runs[0]["msg"])
+    return dict((key, statistics.median(run[key] for run in runs)) for key in runs[0] if key not in ("failed", "msg"))
+
+
+def collection_at(revision, work):
+    """A collections path holding the collection as it was at a git revision (for --compare)."""
+    root = work / ("collection-%s" % revision.replace("/", "_"))
+    target = root / "ansible_collections" / "sso" / "mappings"
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return root

@@ -163,3 +163,71 @@ def print_module_timeline(profile, measurement):
 
 def _epoch(stamp):
     return datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def _median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if values else None
+
+
+def print_compare(profile, pairs, revision):
+    """Old collection against new, scenario by scenario (medians of the runs taken in turns)."""
+    print()
+    print("== %s: the collection at %s (old) against this tree (new), run in turns ==" % (profile.title, revision))
+    header = "%-32s %9s %9s %8s %10s %10s %6s %6s  %s" % (
+        "scenario", "old wall", "new wall", "change", "old m.cpu", "new m.cpu", "old req", "new req", "state")
+    print(header)
+    print("-" * len(header))
+    for runs in pairs.values():
+        old_wall, new_wall = _median(o.wall for o, _n in runs), _median(n.wall for _o, n in runs)
+        old_cpu, new_cpu = _median(o.module_cpu for o, _n in runs), _median(n.module_cpu for _o, n in runs)
+        ok = all(o.state_ok and n.state_ok for o, n in runs)
+        print("%-32s %9.2f %9.2f %+7.1f%% %10s %10s %6d %6d  %s" % (
+            runs[0][1].label.strip(), old_wall, new_wall, (new_wall / old_wall - 1) * 100, fmt(old_cpu), fmt(new_cpu),
+            len(runs[0][0].requests), len(runs[0][1].requests), "OK" if ok else "MISMATCH"))
+    print("   walls of every run (old/new): %s" % "; ".join(
+        "%s %s" % (key, ", ".join("%.2f/%.2f" % (o.wall, n.wall) for o, n in runs)) for key, runs in pairs.items()))
+
+
+def print_scaling(profile, rows):
+    """What the module task costs per mapping as N grows: it must not grow with N."""
+    print()
+    print("== %s: cost per mapping of a no-change run ==" % profile.title)
+    header = "%8s %12s %10s %12s %14s %12s %14s %8s %8s  %s" % (
+        "N", "floor+items", "no-change", "difference", "per mapping", "module cpu", "cpu/mapping", "peak MB", "req",
+        "state")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        print("%8d %11.2fs %9.2fs %11.2fs %11.3f ms %11.2fs %11.3f ms %8.1f %8s  %s" % (
+            row["n"], row["data_floor"], row["nochange"], row["beyond"], row["beyond"] / row["n"] * 1000,
+            row["module_cpu"], row["module_cpu"] / row["n"] * 1000, row["peak_mb"],
+            "%d/%d" % (row["requests"], row["minimum"]), "OK" if row["ok"] else "MISMATCH"))
+    print("   difference: the no-change run minus the floor playbook given the same N items (medians of paired runs);"
+          " module cpu: the module process's CPU")
+
+
+def print_breakdown(profile, data):
+    """Where a no-change run's wall time goes, and the module process's CPU by stage."""
+    stages = data["stages"]
+    in_process = sum(stages[k] for k in ("import", "decode", "precheck", "validate", "converge", "exit"))
+    rest = data["nochange"] - data["data_floor"] - data["module_wall"]
+    print()
+    print("== %s: where a no-change run over %d mappings spends its time ==" % (profile.title, data["n"]))
+    print("   ansible-playbook start-up (the one-task floor)          %7.2f s" % data["floor"])
+    print("   loading and templating the %6d items as extra vars   %7.2f s  (floor given the items minus the floor)"
+          % (data["n"], data["data_floor"] - data["floor"]))
+    print("   the module process (wall; %.2f s CPU)                   %7.2f s" % (data["module_cpu"], data["module_wall"]))
+    print("   the rest of the task on the controller                  %7.2f s  (templating the module's arguments, "
+          "the payload, the result)" % rest)
+    print("   = the no-change run                                     %7.2f s  (%d requests)" % (data["nochange"],
+                                                                                        data["requests"]))
+    print("   the module process in-process, CPU by stage (median of runs; the requests' waiting is not CPU):")
+    for key, what in (("import", "importing the provider's module_utils (Ansible's and requests' included)"),
+                      ("decode", "decoding the arguments"),
+                      ("precheck", "the collection's argument-shape check"),
+                      ("validate", "AnsibleModule: Ansible's validation of every option and item"),
+                      ("converge", "options, requests, the collection's validation, plan and outcome"),
+                      ("exit", "exit_json: the scan for secrets and the result's JSON")):
+        print("     %-10s %6.3f s  %5.1f%%  %s" % (key, stages[key], stages[key] / in_process * 100, what))
+    print("     result: %d bytes" % stages["result_bytes"])

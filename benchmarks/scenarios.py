@@ -259,3 +259,83 @@ def extrapolate(measurement, measured_n, n, floor):
     measurement.note = ("ran over %d of the %d items (all %d seeded, so each item reads what it would at N=%d); "
                         "wall %.1f s and %d requests EXTRAPOLATED linearly to %d items"
                         % (measured_n, n, n, n, measurement.extrapolated_from[1], measurement.extrapolated_from[2], n))
+
+
+# -- old against new, scaling, where the time goes (options of the benchmark) -------------------
+
+COMPARED = ("converge", "nochange", "purge", "rate")
+
+
+def compare_provider(new, old, profile, args):
+    """The scenarios whose time a change of the collection could cost, run on the old and the new
+    collection in turns (old first), args.repeat times each: {scenario: [(old, new), ...]}."""
+    make = {
+        "converge": lambda s: s.converge("1  converge from empty"),
+        "nochange": lambda s: s.nochange(),
+        "purge": lambda s: s.purge(),
+        "rate": lambda s: s.rate_limited(args.rate_n),
+    }
+    pairs = {}
+    for key in COMPARED:
+        progress("%s: %s, old and new collection in turns x%d" % (profile.name, key, args.repeat))
+        pairs[key] = [(make[key](ProviderScenarios(old, profile, args.n)), make[key](ProviderScenarios(new, profile, args.n)))
+                      for _run in range(args.repeat)]
+    if args.memory_n:
+        progress("%s: no-change at N=%d, old and new in turns x%d" % (profile.name, args.memory_n, args.repeat))
+        pairs["nochange_large"] = [
+            (ProviderScenarios(old, profile, args.memory_n).nochange("no-change at N=%d" % args.memory_n),
+             ProviderScenarios(new, profile, args.memory_n).nochange("no-change at N=%d" % args.memory_n))
+            for _run in range(args.repeat)]
+    return pairs
+
+
+def scaling(runner, profile, sizes, repeat):
+    """The no-change run at each N, each time right after the floor playbook given the same N items:
+    what the module task costs per mapping beyond what loading the items costs any playbook."""
+    rows = []
+    for n in sizes:
+        progress("%s: cost per mapping at N=%d x%d" % (profile.name, n, repeat))
+        scenarios = ProviderScenarios(runner, profile, n)
+        pairs = []
+        for _run in range(repeat):
+            data_floor = runner.measure([FLOOR_TASK], extra_vars={"bench_desired": scenarios.desired}, label="data floor")
+            pairs.append((data_floor, scenarios.nochange(label="no-change at N=%d" % n)))
+        rows.append({
+            "n": n,
+            "data_floor": statistics.median(f.wall for f, _m in pairs),
+            "nochange": statistics.median(m.wall for _f, m in pairs),
+            "beyond": statistics.median(m.wall - f.wall for f, m in pairs),
+            "module_wall": statistics.median(m.module_seconds for _f, m in pairs),
+            "module_cpu": statistics.median(m.module_cpu for _f, m in pairs),
+            "peak_mb": max(m.peak_mb for _f, m in pairs),
+            "ok": all(m.state_ok for _f, m in pairs),
+            "requests": len(pairs[0][1].requests), "minimum": pairs[0][1].minimum,
+        })
+    return rows
+
+
+def breakdown(runner, profile, n, repeat, stages_of):
+    """Where a no-change run over n mappings spends its time: Ansible's start-up, loading the items,
+    the module process (its stages, in-process on the same arguments) and the rest of the task."""
+    progress("%s: where the time goes at N=%d x%d" % (profile.name, n, repeat))
+    scenarios = ProviderScenarios(runner, profile, n)
+    runs = []
+    for _run in range(repeat):
+        floor = floor_run(runner)
+        data_floor = runner.measure([FLOOR_TASK], extra_vars={"bench_desired": scenarios.desired}, label="data floor")
+        runs.append((floor, data_floor, scenarios.nochange(label="no-change at N=%d" % n)))
+    # The module on the same arguments, in-process, against the same seeded set.
+    options = dict(scenarios.set_task()[profile.set_module], mappings=scenarios.desired)
+    stages = stages_of(profile.name, options)
+    median = statistics.median
+    return {
+        "n": n,
+        "floor": median(f.wall for f, _d, _m in runs),
+        "data_floor": median(d.wall for _f, d, _m in runs),
+        "nochange": median(m.wall for _f, _d, m in runs),
+        "module_wall": median(m.module_seconds for _f, _d, m in runs),
+        "module_cpu": median(m.module_cpu for _f, _d, m in runs),
+        "requests": len(runs[0][2].requests),
+        "stages": stages,
+        "ok": all(m.state_ok for _f, _d, m in runs),
+    }

@@ -57,21 +57,23 @@ class AnsibleRunner:
     """Writes a playbook under workdir and runs it with the ansible-playbook next to sys.executable,
     timing the process (Result.wall, Result.cpu).
 
+    collections: the collections path the collection is found in (default: this repository's).
     interpreter: the Python the modules run with (default: this one). When given, it is also passed
     as the extra var ansible_python_interpreter: the implicit localhost sets that variable to the
     controller's Python, which beats ANSIBLE_PYTHON_INTERPRETER, and an extra var beats both.
     """
 
-    def __init__(self, workdir, interpreter=None):
+    def __init__(self, workdir, interpreter=None, collections=None):
         self.workdir = Path(workdir)
         self.interpreter = interpreter
+        self.collections = collections  # ANSIBLE_COLLECTIONS_PATH; default: this repository's
         self.runs = 0
 
     def environment(self, run_dir, results_file, extra=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED_PREFIXES)}
         enabled = [name for name in env.get("ANSIBLE_CALLBACKS_ENABLED", "").split(",") if name.strip()]
         env.update({
-            "ANSIBLE_COLLECTIONS_PATH": os.environ.get("SSO_COLLECTIONS_PATH") or str(collections_path()),
+            "ANSIBLE_COLLECTIONS_PATH": str(self.collections or os.environ.get("SSO_COLLECTIONS_PATH") or collections_path()),
             "ANSIBLE_PYTHON_INTERPRETER": str(self.interpreter or sys.executable),
             "ANSIBLE_LOCALHOST_WARNING": "False",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
