@@ -16,6 +16,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
 from ansible_collections.sso.mappings.plugins.module_utils import _arguments, _aria, _atlas, _confluent
+from ansible_collections.sso.mappings.plugins.plugin_utils._plain import plain as _plain
 
 # Each provider's modules know their options, the role variable that holds the desired set and
 # the fields the API sets: the reports and the roles' checks take them from there.
@@ -42,21 +43,6 @@ def _provider(provider):
     if provider not in PROVIDERS:
         raise AnsibleFilterError('sso.mappings: unknown provider %r; expected one of %s' % (provider, ', '.join(PROVIDERS)))
     return provider
-
-
-def _plain(value):
-    """Tagged or lazy containers -> plain dicts, lists and scalars (for JSON and YAML output)."""
-    if isinstance(value, dict):
-        return dict((str(k), _plain(v)) for k, v in value.items())
-    if is_sequence(value):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
 
 
 # --- mapping_drift -----------------------------------------------------------------------------
