@@ -13,6 +13,8 @@ from ansible_collections.sso.mappings.plugins.filter.mappings import MODULES
 
 ROLES = Path(__file__).resolve().parents[3] / 'roles'
 COMPARED = ('type', 'elements', 'choices')
+# Variables of the export entry point alone: options of the _info module, not connection variables.
+EXPORT_ONLY = {'atlas': {'atlas_project_names': 'project_names'}}
 
 
 def role_spec(provider):
@@ -64,7 +66,8 @@ def test_the_connection_variables_are_the_modules_options(provider):
     modules = MODULES[provider]
     specs = role_spec(provider)
     main = dict((k, v) for k, v in specs['main']['options'].items() if not k.startswith(modules.role_variable))
-    assert main == specs['export']['options']
+    export_only = EXPORT_ONLY.get(provider, {})
+    assert main == dict((k, v) for k, v in specs['export']['options'].items() if k not in export_only)
     module_options = modules.connection.argument_spec()
     defaults = role_defaults(provider)
     prefix = provider + '_'
@@ -73,3 +76,19 @@ def test_the_connection_variables_are_the_modules_options(provider):
         target = name[len(prefix):]
         assert defaults[target] == '{{ %s | default(omit) }}' % name
         assert option['type'] == module_options[target].get('type', 'str'), name
+
+
+@pytest.mark.parametrize('provider', sorted(EXPORT_ONLY))
+def test_the_export_entry_points_own_variables_are_the_info_modules_options(provider):
+    """Such a variable reaches the _info module's option of the same name, with its type and default."""
+    options = role_spec(provider)['export']['options']
+    info = MODULES[provider].info_options
+    with open(ROLES / provider / 'defaults' / 'main.yml', encoding='utf-8') as handle:
+        defaults = yaml.safe_load(handle)
+    with open(ROLES / provider / 'tasks' / 'export.yml', encoding='utf-8') as handle:
+        (task,) = yaml.safe_load(handle)
+    module_options = next(v for k, v in task.items() if k.endswith('_info'))
+    for variable, option in EXPORT_ONLY[provider].items():
+        assert options[variable]['type'] == info[option]['type']
+        assert options[variable]['default'] == info[option]['default'] == defaults[variable]
+        assert module_options[option] == '{{ %s }}' % variable
