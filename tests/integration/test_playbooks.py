@@ -1,6 +1,6 @@
 # Copyright (c) sso.mappings contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The roles and the apply, audit and export playbooks, on all three providers at once, against the emulator."""
+"""The roles and the apply, audit, export and review playbooks, on all three providers at once, against the emulator."""
 
 from __future__ import annotations
 
@@ -10,17 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from integration.playbook_support import ARIA_HOST, ATLAS_HOST, CONFLUENT_HOST, DOMAIN, api_writes
+from integration.playbook_support import inventory as three_targets
+
 PLAYBOOKS = Path(__file__).resolve().parents[2] / 'playbooks'
-TOKEN_PATH = '/api/oauth/token'  # Atlas: a POST that changes nothing
-
-# The emulator's default credentials (tests/emulator).
-CONFLUENT_API_KEY, CONFLUENT_API_SECRET = 'EMULATOR-KEY', 'emulator-secret'
-ATLAS_CLIENT_ID, ATLAS_CLIENT_SECRET = 'mdb_sa_id_emulator', 'mdb_sa_sk_emulator'
-ARIA_USER, ARIA_PASSWORD = 'admin@local', 'emulator-password'
 PROJECT = '6a1b2c3d4e5f60718293a4b5'
-DOMAIN = 'example.com'
-
-CONFLUENT_HOST, ATLAS_HOST, ARIA_HOST = 'confluent-org', 'atlas-org', 'aria-lcm'
 
 
 def confluent_mapping(name, description=''):
@@ -47,25 +41,7 @@ DESIRED = {
 
 def inventory(emulator, desired=None, **overrides):
     """Three hosts, one per provider, reaching the emulator over HTTPS; overrides: host -> extra variables."""
-    desired = DESIRED if desired is None else desired
-    hosts = {
-        CONFLUENT_HOST: {'confluent_base_url': emulator.https, 'confluent_api_key': CONFLUENT_API_KEY,
-                         'confluent_api_secret': CONFLUENT_API_SECRET, 'confluent_ca_path': emulator.ca_file},
-        ATLAS_HOST: {'atlas_base_url': emulator.https, 'atlas_org_id': emulator.client.state('atlas')['org_id'],
-                     'atlas_client_id': ATLAS_CLIENT_ID, 'atlas_client_secret': ATLAS_CLIENT_SECRET,
-                     'atlas_ca_path': emulator.ca_file},
-        ARIA_HOST: {'aria_base_url': emulator.https, 'aria_username': ARIA_USER, 'aria_password': ARIA_PASSWORD,
-                    'aria_ca_path': emulator.ca_file},
-    }
-    for host, variables in hosts.items():
-        variables.update(desired.get(host, {}))
-        variables.update(overrides.get(host, {}))
-    groups = {'confluent': CONFLUENT_HOST, 'atlas': ATLAS_HOST, 'aria': ARIA_HOST}
-    return yaml.safe_dump({group: {'hosts': {host: hosts[host]}} for group, host in groups.items()}, sort_keys=False)
-
-
-def api_writes(emulator):
-    return [w for w in emulator.client.writes() if w['path'] != TOKEN_PATH]
+    return three_targets(emulator, DESIRED if desired is None else desired, **overrides)
 
 
 def summaries(run):
@@ -298,9 +274,10 @@ def test_a_host_that_fails_does_not_stop_the_others(ansible, emulator):
     assert any(line.startswith(ATLAS_HOST) and 'failed=0' in line for line in recap.splitlines())
 
 
-@pytest.mark.parametrize('playbook', ['apply', 'audit', 'export'])
+@pytest.mark.parametrize('playbook', ['apply', 'audit', 'export', 'review'])
 def test_without_a_provider_host_each_playbook_succeeds_without_a_request(ansible, emulator, tmp_path, playbook):
     run = ansible.run(playbook='sso.mappings.%s' % playbook, inventory='[other]\nsomewhere\n',
-                      extra_vars={'audit_report_dir': str(tmp_path / 'r'), 'export_dir': str(tmp_path / 'e')})
+                      extra_vars={'audit_report_dir': str(tmp_path / 'r'), 'export_dir': str(tmp_path / 'e'),
+                                  'review_report_dir': str(tmp_path / 'v')})
     run.assert_ok()
     assert emulator.client.requests() == []

@@ -1,0 +1,218 @@
+# Copyright (c) sso.mappings contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The review playbook on all three providers at once, against the emulator: the access review's four files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from emulator.atlas import DEFAULT_PROJECTS
+from integration.playbook_support import ARIA_HOST, ATLAS_HOST, CONFLUENT_HOST, DOMAIN, api_writes, inventory
+
+FILES = ('access-review.json', 'access-review.csv', 'access-review.md', 'access-review.html')
+DATA, ANALYTICS = DEFAULT_PROJECTS['data-platform'], DEFAULT_PROJECTS['analytics']
+SCRIPT = '<script>alert(1)</script>'
+FORMULA = "=cmd|' /C calc'!A0"
+EMAIL_FILTER = 'claims.email.endsWith("@example.com")'
+TIME = re.compile(r'\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(Z| UTC)')  # generated_at, as JSON has it and as the page shows it
+
+
+def seed(emulator):
+    """Live mappings on every platform: the group platform everywhere, eng and ops from one Confluent filter,
+    a filter that names no group, a mapping that grants nothing, and group names that are markup and a formula."""
+    org = emulator.client.state('atlas')['org_id']
+    crn = 'crn://confluent.cloud/organization=%s' % emulator.client.config()['confluent']['org_id']
+    mappings = emulator.client.seed('confluent', group_mappings=[
+        {'display_name': 'platform-admins', 'filter': '"platform" in groups', 'description': ''},
+        {'display_name': 'eng-ops', 'filter': '"eng" in groups || "ops" in claims.groups', 'description': ''},
+        {'display_name': 'by-email', 'filter': EMAIL_FILTER, 'description': ''},
+        {'display_name': 'idle', 'filter': '"idle" in groups', 'description': ''},
+        {'display_name': 'markup', 'filter': '"%s" in groups' % SCRIPT, 'description': ''},
+    ])['group_mappings']
+    ids = dict((m['display_name'], m['id']) for m in mappings)
+    # A mapping's role bindings name its principal User:<mapping id>.
+    emulator.client.seed('confluent', role_bindings=[
+        {'principal': 'User:' + ids['platform-admins'], 'role_name': 'OrganizationAdmin', 'crn_pattern': crn},
+        {'principal': 'User:' + ids['eng-ops'], 'role_name': 'DeveloperRead', 'crn_pattern': crn + '/environment=env-1'},
+        {'principal': 'User:' + ids['by-email'], 'role_name': 'MetricsViewer', 'crn_pattern': crn},
+        {'principal': 'User:' + ids['markup'], 'role_name': 'DataDiscovery', 'crn_pattern': crn + '/environment=env-1'},
+    ])
+    emulator.client.seed('atlas', role_mappings=[
+        {'externalGroupName': 'platform', 'roleAssignments': [{'role': 'ORG_OWNER', 'orgId': org},
+                                                              {'role': 'GROUP_OWNER', 'groupId': DATA}]},
+        {'externalGroupName': 'eng', 'roleAssignments': [{'role': 'ORG_MEMBER', 'orgId': org},
+                                                         {'role': 'GROUP_READ_ONLY', 'groupId': ANALYTICS}]},
+        {'externalGroupName': SCRIPT, 'roleAssignments': [{'role': 'ORG_MEMBER', 'orgId': org}]},
+    ])
+    emulator.client.seed('aria', groups=[
+        {'displayName': 'platform', 'domain': DOMAIN, 'mappedRoles': ['LCM Cloud Admin']},
+        {'displayName': 'eng', 'domain': DOMAIN, 'mappedRoles': ['Content Developer']},
+        {'displayName': FORMULA, 'domain': DOMAIN, 'mappedRoles': ['Certificate Administrator']},
+    ])
+    return org, crn
+
+
+def grant(host, provider, mapping, role, scope):
+    return {'host': host, 'provider': provider, 'mapping': mapping, 'role': role, 'scope': scope}
+
+
+def review(ansible, emulator, report_dir, check=False, **overrides):
+    emulator.client.clear_requests()
+    run = ansible.run(playbook='sso.mappings.review', inventory=inventory(emulator, {}, **overrides), check=check,
+                      extra_vars={'review_report_dir': str(report_dir)})
+    files = dict((name, (report_dir / name).read_text(encoding='utf-8')) for name in FILES if (report_dir / name).exists())
+    return run, files
+
+
+def rows(report):
+    """(group, host, provider, mapping, role, scope) of every grant of the JSON review."""
+    fields = ('host', 'provider', 'mapping', 'role', 'scope')
+    found = [(g['group'],) + tuple(x[k] for k in fields) for g in report['groups'] for x in g['grants']]
+    return found + [('',) + tuple(x[k] for k in fields) for u in report['unattributed'] for x in u['grants']]
+
+
+def sheet(value):
+    return "'" + value if value[:1] in ('=', '+', '-', '@') else value
+
+
+class Grants(HTMLParser):
+    """The grants of the HTML page, from the data attributes of its grant elements, and its text."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.grants, self.text, self.scripts = [], [], 0
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.scripts += tag == 'script'
+        if tag == 'li' and 'grant' in (attrs.get('class') or '').split():
+            self.grants.append(tuple(attrs['data-' + k] for k in ('host', 'provider', 'mapping', 'role', 'scope')))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def markdown_rows(markdown):
+    """The rows of the Markdown's table by group, unescaped as a viewer shows them."""
+    section = markdown.split('## Access by identity-provider group\n')[1].split('\n## ')[0]
+    found = []
+    for line in section.splitlines()[2:]:
+        if line.startswith('| ') and not line.startswith('| Group |') and not line.startswith('|---'):
+            cells = [c.strip() for c in re.split(r'(?<!\\)\|', line)[1:-1]]
+            cells = [re.sub(r'\\(.)', r'\1', c).replace('&lt;', '<').replace('&gt;', '>').replace('&amp;', '&') for c in cells]
+            found.append(cells)
+    return found
+
+
+def test_the_review_joins_every_platform_by_group_in_four_files_that_agree_and_writes_nothing(ansible, emulator, tmp_path):
+    org, crn = seed(emulator)
+    run, files = review(ansible, emulator, tmp_path / 'review')
+    run.assert_ok()
+    assert api_writes(emulator) == []
+    assert sorted(files) == sorted(FILES)
+
+    report = json.loads(files['access-review.json'])
+    assert list(report) == ['generated_at', 'targets', 'groups', 'unattributed']
+    assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', report['generated_at'])
+    assert report['targets'] == [{'host': h, 'provider': p, 'status': 'ok'}
+                                 for h, p in sorted([(ARIA_HOST, 'aria'), (ATLAS_HOST, 'atlas'), (CONFLUENT_HOST, 'confluent')])]
+    groups = dict((g['group'], g['grants']) for g in report['groups'])
+    assert list(groups) == sorted([SCRIPT, FORMULA, 'eng', 'idle', 'ops', 'platform'])
+    # One group with grants on all three platforms.
+    assert groups['platform'] == [
+        grant(CONFLUENT_HOST, 'confluent', 'platform-admins', 'OrganizationAdmin', crn),
+        grant(ATLAS_HOST, 'atlas', 'platform', 'GROUP_OWNER', 'project:' + DATA),
+        grant(ATLAS_HOST, 'atlas', 'platform', 'ORG_OWNER', 'org:' + org),
+        grant(ARIA_HOST, 'aria', 'platform@' + DOMAIN, 'LCM Cloud Admin', 'appliance')]
+    # A Confluent mapping whose filter tests two groups appears under both.
+    eng_ops = grant(CONFLUENT_HOST, 'confluent', 'eng-ops', 'DeveloperRead', crn + '/environment=env-1')
+    assert groups['ops'] == [eng_ops]
+    assert groups['eng'][0] == eng_ops and len(groups['eng']) == 4
+    assert groups['idle'] == [grant(CONFLUENT_HOST, 'confluent', 'idle', '', '')]
+    assert [g['provider'] for g in groups[SCRIPT]] == ['confluent', 'atlas']
+    assert groups[FORMULA] == [grant(ARIA_HOST, 'aria', '%s@%s' % (FORMULA, DOMAIN), 'Certificate Administrator', 'appliance')]
+    assert report['unattributed'] == [{'host': CONFLUENT_HOST, 'provider': 'confluent', 'mapping': 'by-email', 'filter': EMAIL_FILTER,
+                                       'grants': [grant(CONFLUENT_HOST, 'confluent', 'by-email', 'MetricsViewer', crn)]}]
+    expected = rows(report)
+    assert len(expected) == 14
+
+    # The CSV: the same rows, a formula shown as text.
+    parsed = list(csv.reader(files['access-review.csv'].splitlines()))
+    assert parsed[0] == ['group', 'host', 'provider', 'mapping', 'role', 'scope']
+    assert parsed[1:] == [[sheet(v) for v in row] for row in expected]
+    assert ["'" + FORMULA, ARIA_HOST, 'aria', "'%s@%s" % (FORMULA, DOMAIN), 'Certificate Administrator', 'appliance'] in parsed
+    assert ['', CONFLUENT_HOST, 'confluent', 'by-email', 'MetricsViewer', crn] in parsed
+
+    # The Markdown: the same attributed rows, markup as text, the unattributed filter in its section.
+    markdown = files['access-review.md']
+    names = {'confluent': 'Confluent Cloud', 'atlas': 'MongoDB Atlas', 'aria': 'Aria Suite Lifecycle'}
+    shown = [(group, host, provider, mapping, role.replace(' **(privileged)**', '').replace('(grants nothing)', ''),
+              re.sub(r' \((data-platform|analytics)\)$', '', scope))
+             for group, provider, host, mapping, role, scope in markdown_rows(markdown)]
+    assert shown == [(g, h, names[p], m, r, s) for g, h, p, m, r, s in expected if g]
+    assert SCRIPT not in markdown and '&lt;script&gt;alert(1)&lt;/script&gt;' in markdown
+    assert '| %s | %s | %s | MetricsViewer | %s |' % (CONFLUENT_HOST, 'by-email', 'claims.email.endsWith("@example.com")', crn) in markdown
+    assert 'project:%s (data-platform)' % DATA in markdown and 'project:%s (analytics)' % ANALYTICS in markdown
+    assert 'OrganizationAdmin **(privileged)**' in markdown and 'LCM Cloud Admin **(privileged)**' in markdown
+
+    # The HTML: the same grants, markup as text (the page's own script is its only one).
+    page = Grants(files['access-review.html'])
+    assert sorted(page.grants) == sorted(row[1:] for row in expected)
+    assert page.scripts == 1 and SCRIPT in page.text and FORMULA in ''.join(page.text)
+    assert 'data-platform' in page.text and 'analytics' in page.text
+
+    # The counts for AWX, and where the files are.
+    (stats,) = [t['result']['ansible_stats'] for t in run.tasks if t['name'] == 'Publish the review\'s counts as job artifacts (set_stats)']
+    assert stats['data']['sso_mappings_review'] == {
+        'targets': 3, 'failed_targets': 0, 'groups': 6, 'grants': 13, 'privileged_grants': 4, 'privileged_groups': 1,
+        'mappings_granting_nothing': 1, 'unattributed': 1, 'report_dir': str(tmp_path / 'review')}
+    assert stats['data']['sso_mappings_failed_hosts'] == []
+    assert str(tmp_path / 'review' / 'access-review.html') in run.stdout
+    assert 'changed=0' in run.stdout and 'changed=1' not in run.stdout
+
+    # In check mode too, the review reads and writes the same, apart from its time.
+    again, check_files = review(ansible, emulator, tmp_path / 'check', check=True)
+    again.assert_ok()
+    assert api_writes(emulator) == []
+    for name in FILES:
+        assert re.sub(TIME, 'T', check_files[name]) == re.sub(TIME, 'T', files[name])
+
+
+@pytest.mark.parametrize('breakage', ['wrong password', 'fault'])
+def test_a_target_that_cannot_be_read_is_reported_while_the_others_are_written_and_the_play_fails(ansible, emulator, tmp_path, breakage):
+    seed(emulator)
+    overrides = {}
+    if breakage == 'wrong password':
+        overrides[ARIA_HOST] = {'aria_password': 'not-the-password'}
+    else:
+        emulator.client.fault({'type': 'status', 'status': 403, 'code': 'FORBIDDEN', 'message': 'not yours'},
+                              match={'provider': 'aria'})
+    run, files = review(ansible, emulator, tmp_path / 'review', **overrides)
+    assert run.rc != 0
+    assert sorted(files) == sorted(FILES)
+    report = json.loads(files['access-review.json'])
+    (failed,) = [t for t in report['targets'] if t['status'] == 'failed']
+    assert failed['host'] == ARIA_HOST and failed['provider'] == 'aria'
+    assert ('HTTP 401' if breakage == 'wrong password' else 'HTTP 403') in failed['error']
+    assert [t['status'] for t in report['targets'] if t['host'] != ARIA_HOST] == ['ok', 'ok']
+    assert all(g['provider'] != 'aria' for group in report['groups'] for g in group['grants'])
+    assert [g['provider'] for g in dict((x['group'], x['grants']) for x in report['groups'])['platform']] == ['confluent', 'atlas', 'atlas']
+    assert 'Targets that could not be read' in files['access-review.md'] and 'Targets that could not be read' in files['access-review.html']
+    # The play fails for that host only, after the files are written.
+    failures = [t for t in run.tasks if t['status'] == 'failed']
+    assert [t['name'] for t in failures] == ['sso.mappings.aria : Read the live Aria Suite Lifecycle groups and their roles',
+                                             'Fail the hosts that could not be read']
+    assert failures[0]['result']['msg'] == failures[1]['result']['msg'] == failed['error']
+    recap = run.stdout[run.stdout.index('PLAY RECAP'):]
+    assert any(line.startswith(ARIA_HOST) and 'failed=1' in line for line in recap.splitlines())
+    assert any(line.startswith(ATLAS_HOST) and 'failed=0' in line for line in recap.splitlines())
+    (stats,) = [t['result']['ansible_stats'] for t in run.tasks if t['name'] == 'Publish the review\'s counts as job artifacts (set_stats)']
+    assert stats['data']['sso_mappings_failed_hosts'] == [ARIA_HOST] and stats['data']['sso_mappings_review']['failed_targets'] == 1
+    assert 'not-the-password' not in run.stdout + run.stderr + json.dumps(run.tasks) + ''.join(files.values())
+    assert api_writes(emulator) == []
