@@ -1,19 +1,26 @@
 # Copyright (c) sso.mappings contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The review playbook on all three providers at once, against the emulator: the access review's four files."""
+"""The review playbook on all three providers at once, against the emulator: the access review's four files,
+and the HTML page as headless Chromium renders it, offline."""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import shutil
+import tempfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+import yaml
 
 from emulator.atlas import DEFAULT_PROJECTS
 from integration.playbook_support import ARIA_HOST, ATLAS_HOST, CONFLUENT_HOST, DOMAIN, api_writes, inventory
 
+OUTPUT = Path(__file__).resolve().parents[1] / 'output'
 FILES = ('access-review.json', 'access-review.csv', 'access-review.md', 'access-review.html')
 DATA, ANALYTICS = DEFAULT_PROJECTS['data-platform'], DEFAULT_PROJECTS['analytics']
 SCRIPT = '<script>alert(1)</script>'
@@ -216,3 +223,140 @@ def test_a_target_that_cannot_be_read_is_reported_while_the_others_are_written_a
     assert stats['data']['sso_mappings_failed_hosts'] == [ARIA_HOST] and stats['data']['sso_mappings_review']['failed_targets'] == 1
     assert 'not-the-password' not in run.stdout + run.stderr + json.dumps(run.tasks) + ''.join(files.values())
     assert api_writes(emulator) == []
+
+
+# --- the page in a browser -------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get('SSO_CHROMIUM', '/usr/bin/chromium')
+CHROMEDRIVER = os.environ.get('SSO_CHROMEDRIVER', '/usr/bin/chromedriver')
+# Chromium's own connections (updates, sync, field trials) are refused on a closed network; none is needed.
+CHROMIUM_ARGUMENTS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+                      '--disable-component-update', '--disable-sync', '--disable-default-apps', '--host-resolver-rules=MAP * ~NOTFOUND',
+                      '--window-size=1400,1000')
+# Runs before the page's own script: records any dialog a script of the page opens.
+DIALOG_RECORDER = '''
+window.__dialogs = [];
+['alert', 'confirm', 'prompt', 'print'].forEach(function (name) {
+  var original = window[name];
+  window[name] = function () { window.__dialogs.push(name); return original.apply(window, arguments); };
+});
+'''
+
+
+def browser_missing():
+    """What the browser test lacks, each with how to get it."""
+    missing = ['%s (Debian and Ubuntu: apt-get install chromium chromium-driver, which scripts/setup runs as root)' % path
+               for path in (CHROMIUM, CHROMEDRIVER) if not (os.path.isfile(path) and os.access(path, os.X_OK))]
+    try:
+        import selenium  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    except ImportError:
+        missing.append('the Python package selenium (tests/requirements-newest.txt: run in .venv)')
+    return missing
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Headless Chromium through chromedriver, offline, with a profile of its own."""
+    missing = browser_missing()
+    if missing:
+        reason = 'the browser test needs ' + '; '.join(missing)
+        if os.environ.get('CI') == 'true':
+            pytest.fail('CI=true, so the browser test must run, but ' + reason)
+        pytest.skip(reason)
+    from selenium import webdriver  # pylint: disable=import-outside-toplevel
+    from selenium.webdriver.chrome.service import Service  # pylint: disable=import-outside-toplevel
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in CHROMIUM_ARGUMENTS:
+        options.add_argument(argument)
+    profile = tempfile.mkdtemp(prefix='chromium-', dir=tmp_path)
+    options.add_argument('--user-data-dir=' + profile)
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    options.set_capability('unhandledPromptBehavior', 'ignore')  # an alert stays open, so the test sees it
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    try:
+        driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+        driver.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument', {'source': DIALOG_RECORDER})
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def visible_groups(driver):
+    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+    return [row.find_element(By.CSS_SELECTOR, 'th .group').text
+            for row in driver.find_elements(By.CSS_SELECTOR, '#review > tbody > tr') if row.is_displayed()]
+
+
+def screenshot(driver, path):
+    """The whole page, as tall as it is."""
+    width = driver.get_window_size()['width']
+    driver.set_window_size(width, driver.execute_script('return document.documentElement.scrollHeight') + 120)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(path))
+
+
+@pytest.mark.browser
+def test_the_page_renders_offline_filters_its_rows_and_shows_markup_as_text(ansible, emulator, tmp_path, browser):
+    from selenium.common.exceptions import NoAlertPresentException  # pylint: disable=import-outside-toplevel
+    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+
+    seed(emulator)
+    # A second appliance that cannot be read: the page says so.
+    hosts = yaml.safe_load(inventory(emulator, {}))
+    appliance = hosts['aria']['hosts'][ARIA_HOST]
+    hosts['aria']['hosts']['aria-lcm-dr'] = dict(appliance, aria_password='wrong')
+    run = ansible.run(playbook='sso.mappings.review', inventory=yaml.safe_dump(hosts),
+                      extra_vars={'review_report_dir': str(tmp_path / 'review')})
+    assert run.rc != 0
+    report = json.loads((tmp_path / 'review' / 'access-review.json').read_text(encoding='utf-8'))
+    assert [t['host'] for t in report['targets'] if t['status'] == 'failed'] == ['aria-lcm-dr']
+    groups = [g['group'] for g in report['groups']]
+    page = (tmp_path / 'review' / 'access-review.html').as_uri()
+
+    browser.get(page)
+    assert browser.title.startswith('SSO access review')
+    assert visible_groups(browser) == groups
+    # Markup from an API is text on the page, and no dialog opened.
+    assert SCRIPT in [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, '#review .group')]
+    assert browser.execute_script('return window.__dialogs') == []
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018  pylint: disable=pointless-statement
+    # Privileged grants: a text marker beside the role, not colour alone.
+    platform = browser.find_element(By.XPATH, '//tr[th//span[@class="group" and text()="platform"]]')
+    assert '4 PRIVILEGED' in platform.find_element(By.TAG_NAME, 'th').text.upper()
+    marked = [li.get_attribute('data-role') for li in platform.find_elements(By.CSS_SELECTOR, 'li.grant.privileged')]
+    assert sorted(marked) == ['GROUP_OWNER', 'LCM Cloud Admin', 'ORG_OWNER', 'OrganizationAdmin']
+    assert all('PRIVILEGED' in li.text.upper() for li in platform.find_elements(By.CSS_SELECTOR, 'li.grant.privileged'))
+    notice = browser.find_element(By.ID, 'failed-targets')
+    assert notice.is_displayed() and 'aria-lcm-dr' in notice.text and 'HTTP 401' in notice.text
+    assert 'data-platform' in platform.text
+    # Nothing was fetched, and nothing was refused (a style or script blocked by the page's policy would log an error).
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    assert [entry for entry in browser.get_log('browser') if entry['level'] == 'SEVERE'] == []
+    screenshot(browser, OUTPUT / 'access-review.png')
+
+    # Typing into the filter box hides the rows that do not match every word.
+    box = browser.find_element(By.ID, 'filter')
+    assert box.is_displayed()
+    box.send_keys('platform')
+    assert visible_groups(browser) == ['platform']
+    assert browser.find_element(By.ID, 'filter-count').text == '1 of %d groups match' % len(groups)
+    box.clear()
+    box.send_keys('Content ANALYTICS')  # every word, in any case
+    assert visible_groups(browser) == ['eng']
+    unattributed = browser.find_element(By.ID, 'unattributed')
+    assert 'No row matches the filter.' in unattributed.text
+    screenshot(browser, OUTPUT / 'access-review-filtered.png')
+    box.clear()
+    box.send_keys('alert')
+    assert visible_groups(browser) == [SCRIPT]
+    assert browser.execute_script('return window.__dialogs') == []
+
+    # With scripts off the page reads the same, without the filter box.
+    browser.execute_cdp_cmd('Emulation.setScriptExecutionDisabled', {'value': True})
+    browser.get(page)
+    assert not browser.find_element(By.ID, 'filter').is_displayed()
+    assert visible_groups(browser) == groups
