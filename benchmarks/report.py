@@ -220,8 +220,8 @@ def print_breakdown(profile, data):
     print("   the module process (wall; %.2f s CPU)                   %7.2f s" % (data["module_cpu"], data["module_wall"]))
     print("   the rest of the task on the controller                  %7.2f s  (templating the module's arguments, "
           "the payload, the result)" % rest)
-    print("   = the no-change run                                     %7.2f s  (%d requests)" % (data["nochange"],
-                                                                                        data["requests"]))
+    print("   = the no-change run                                     %7.2f s  (%d requests)"
+          % (data["nochange"], data["requests"]))
     print("   the module process in-process, CPU by stage (median of runs; the requests' waiting is not CPU):")
     for key, what in (("import", "importing the provider's module_utils (Ansible's and requests' included)"),
                       ("decode", "decoding the arguments"),
