@@ -23,7 +23,8 @@ from support.runner import REPO, AnsibleRunner
 
 LATENCY_MS = 20  # added to every API request by the emulator
 # Warnings are not part of what is measured.
-QUIET = {"ANSIBLE_DEPRECATION_WARNINGS": "False"}
+# The benchmark's own do-nothing module (library/bench_sink.py) is found through ANSIBLE_LIBRARY.
+QUIET = {"ANSIBLE_DEPRECATION_WARNINGS": "False", "ANSIBLE_LIBRARY": str(Path(__file__).resolve().parent / "library")}
 
 WRAPPER = '''#!{python} -IS
 """Runs the real interpreter as a child and appends its peak memory and wall time to a file."""

@@ -316,26 +316,33 @@ def scaling(runner, profile, sizes, repeat):
 
 def breakdown(runner, profile, n, repeat, stages_of):
     """Where a no-change run over n mappings spends its time: Ansible's start-up, loading the items,
-    the module process (its stages, in-process on the same arguments) and the rest of the task."""
+    handing them to a do-nothing module and taking them back, and the set module's own work (its
+    process's stages measured in-process on the same arguments)."""
     progress("%s: where the time goes at N=%d x%d" % (profile.name, n, repeat))
     scenarios = ProviderScenarios(runner, profile, n)
     runs = []
     for _run in range(repeat):
         floor = floor_run(runner)
         data_floor = runner.measure([FLOOR_TASK], extra_vars={"bench_desired": scenarios.desired}, label="data floor")
-        runs.append((floor, data_floor, scenarios.nochange(label="no-change at N=%d" % n)))
+        sink = runner.measure([sink_task()], extra_vars={"bench_desired": scenarios.desired}, label="sink")
+        echo = runner.measure([sink_task(echo=True)], extra_vars={"bench_desired": scenarios.desired}, label="echo")
+        for sink_run in (sink, echo):
+            if not require_ok(sink_run):
+                raise RuntimeError("the do-nothing module failed: %s" % sink_run.state_detail)
+        runs.append({"floor": floor, "data_floor": data_floor, "sink": sink, "echo": echo,
+                     "nochange": scenarios.nochange(label="no-change at N=%d" % n)})
     # The module on the same arguments, in-process, against the same seeded set.
     options = dict(scenarios.set_task()[profile.set_module], mappings=scenarios.desired)
     stages = stages_of(profile.name, options)
-    median = statistics.median
-    return {
-        "n": n,
-        "floor": median(f.wall for f, _d, _m in runs),
-        "data_floor": median(d.wall for _f, d, _m in runs),
-        "nochange": median(m.wall for _f, _d, m in runs),
-        "module_wall": median(m.module_seconds for _f, _d, m in runs),
-        "module_cpu": median(m.module_cpu for _f, _d, m in runs),
-        "requests": len(runs[0][2].requests),
-        "stages": stages,
-        "ok": all(m.state_ok for _f, _d, m in runs),
-    }
+    figures = dict((key, statistics.median(run[key].wall for run in runs)) for key in runs[0])
+    return dict(figures, n=n, stages=stages,
+                module_wall=statistics.median(run["nochange"].module_seconds for run in runs),
+                module_cpu=statistics.median(run["nochange"].module_cpu for run in runs),
+                requests=len(runs[0]["nochange"].requests), minimum=runs[0]["nochange"].minimum,
+                ok=all(run["nochange"].state_ok for run in runs))
+
+
+def sink_task(echo=False):
+    """benchmarks/library/bench_sink.py given the items: a module that does nothing (and, with echo,
+    returns them), so that what Ansible costs to hand a module N items, and to take them back, is known."""
+    return {"name": "bench: sink", "bench_sink": {"mappings": "{{ bench_desired }}", "echo": echo}}
