@@ -60,6 +60,10 @@ def _platform(provider):
     return provider
 
 
+def _platform_name(provider):
+    return PLATFORMS.get(provider, provider or 'unknown')
+
+
 def is_privileged(grant):
     return grant.get('role') in PRIVILEGED_ROLES.get(grant.get('provider'), ())
 
@@ -256,7 +260,7 @@ def access_review_markdown(report, projects=None):
         lines += ['## Targets that could not be read', '',
                   'The review is incomplete: these targets are missing from it.', '',
                   '| Target | Platform | Error |', '|---|---|---|']
-        lines += ['| %s | %s | %s |' % (_md(t.get('host')), _md(PLATFORMS.get(t.get('provider'), t.get('provider') or 'unknown')),
+        lines += ['| %s | %s | %s |' % (_md(t.get('host')), _md(_platform_name(t.get('provider'))),
                                         _md(t.get('error'))) for t in failed]
         lines.append('')
 
@@ -266,7 +270,7 @@ def access_review_markdown(report, projects=None):
         for group in report['groups']:
             for grant in group.get('grants') or []:
                 lines.append('| %s | %s | %s | %s | %s | %s |' % (
-                    _md(group.get('group')), _md(PLATFORMS.get(grant.get('provider'), grant.get('provider'))), _md(grant.get('host')),
+                    _md(group.get('group')), _md(_platform_name(grant.get('provider'))), _md(grant.get('host')),
                     _md(grant.get('mapping')), _md_role(grant), _md_scope(grant, projects)))
     else:
         lines.append('No mapping of a target that was read names an identity-provider group.')
@@ -276,7 +280,7 @@ def access_review_markdown(report, projects=None):
                          for group, grant in _rows(report) if not grant.get('role')))
     if nothing:
         lines += ['## Mappings that grant nothing', '', '| Group | Platform | Target | Mapping |', '|---|---|---|---|']
-        lines += ['| %s | %s | %s | %s |' % (_md(group) if group else '(unattributed)', _md(PLATFORMS.get(provider, provider)),
+        lines += ['| %s | %s | %s | %s |' % (_md(group) if group else '(unattributed)', _md(_platform_name(provider)),
                                              _md(host), _md(mapping)) for group, provider, host, mapping in nothing]
         lines.append('')
 
@@ -293,7 +297,7 @@ def access_review_markdown(report, projects=None):
         lines.append('')
 
     lines += ['## Targets', '', '| Target | Platform | Status |', '|---|---|---|']
-    lines += ['| %s | %s | %s |' % (_md(t.get('host')), _md(PLATFORMS.get(t.get('provider'), t.get('provider') or 'unknown')),
+    lines += ['| %s | %s | %s |' % (_md(t.get('host')), _md(_platform_name(t.get('provider'))),
                                     'read' if t.get('status') == OK else '**could not be read**') for t in targets]
     lines.append('')
     return '\n'.join(lines)
@@ -506,10 +510,6 @@ def _html_stats(summary):
              ('Targets not read', summary['failed_targets'], ' warn' if summary['failed_targets'] else '')]
     return '<dl class="stats">%s</dl>' % ''.join('<div class="stat%s"><dt>%s</dt><dd>%d</dd></div>' % (extra, label, value)
                                                  for label, value, extra in stats)
-
-
-def _platform_name(provider):
-    return PLATFORMS.get(provider, provider or 'unknown')
 
 
 def _html_table(heads, rows, filterable=True, classes='', ident=None):

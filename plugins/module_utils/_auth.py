@@ -44,11 +44,17 @@ def renew_after(lifetime):
     return lifetime - 60 if lifetime > 120 else lifetime / 2.0
 
 
-def _lifetime(data, default):
+def _token_of(reply, client, operation, who, default_lifetime):
+    """A token endpoint's answer -> (access token, lifetime in seconds); an answer without a token fails."""
+    data = reply.data if isinstance(reply.data, dict) else {}
+    if not data.get('access_token'):
+        raise ApiError(client.provider, operation, status=reply.status, request_id=reply.request_id,
+                       detail='%s answered without an access_token' % who)
     try:
-        return max(1.0, float(data.get('expires_in') or default))
+        lifetime = max(1.0, float(data.get('expires_in') or default_lifetime))
     except (TypeError, ValueError):
-        return float(default)
+        lifetime = float(default_lifetime)
+    return data['access_token'], lifetime
 
 
 class BearerAuth(AuthBase):
@@ -111,11 +117,7 @@ class ClientCredentialsAuth(RenewedTokenAuth):
         reply = self.client.request(
             'POST', self.token_path, self.operation, data={'grant_type': 'client_credentials'}, headers=FORM_HEADERS,
             auth=HTTPBasicAuth(self.client_id, self.client_secret), expected=(200,), idempotent=True)
-        data = reply.data if isinstance(reply.data, dict) else {}
-        if not data.get('access_token'):
-            raise ApiError(self.client.provider, self.operation, status=reply.status,
-                           detail='the token endpoint answered without an access_token')
-        return data['access_token'], _lifetime(data, 3600)
+        return _token_of(reply, self.client, self.operation, 'the token endpoint', 3600)
 
 
 class IdentityPoolAuth(RenewedTokenAuth):
@@ -152,11 +154,7 @@ class IdentityPoolAuth(RenewedTokenAuth):
         operation = 'exchange the identity provider\'s token for a Confluent token of identity pool %r' % self.pool_id
         reply = self.client.request('POST', STS_PATH, operation, data=form, headers=FORM_HEADERS, auth=no_auth,
                                     expected=(200,), idempotent=True)
-        data = reply.data if isinstance(reply.data, dict) else {}
-        if not data.get('access_token'):
-            raise ApiError(self.client.provider, operation, status=reply.status, request_id=reply.request_id,
-                           detail='the token exchange answered without an access_token')
-        return data['access_token'], _lifetime(data, STS_MAX_LIFETIME)
+        return _token_of(reply, self.client, operation, 'the token exchange', STS_MAX_LIFETIME)
 
     def _external_token(self):
         if self.external_expires_at is None or time.monotonic() < self.external_expires_at:
@@ -169,10 +167,6 @@ class IdentityPoolAuth(RenewedTokenAuth):
         path = urlsplit(self.token_url)._replace(scheme='', netloc='').geturl() or '/'
         reply = self.idp_client.request('POST', path, operation, data=form, headers=FORM_HEADERS, auth=no_auth,
                                         expected=(200,), idempotent=True)
-        data = reply.data if isinstance(reply.data, dict) else {}
-        if not data.get('access_token'):
-            raise ApiError(self.idp_client.provider, operation, status=reply.status,
-                           detail='the identity provider answered without an access_token')
-        self.external_token = data['access_token']
-        self.external_expires_at = time.monotonic() + renew_after(_lifetime(data, 3600))
+        self.external_token, lifetime = _token_of(reply, self.idp_client, operation, 'the identity provider', 3600)
+        self.external_expires_at = time.monotonic() + renew_after(lifetime)
         return self.external_token

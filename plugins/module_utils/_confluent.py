@@ -56,11 +56,16 @@ OAUTH_OPTIONS = (
 )
 
 
+def oauth_env(name):
+    """``oauth_identity_pool_id`` -> ``CONFLUENT_CLOUD_OAUTH_IDENTITY_POOL_ID``."""
+    return OAUTH_ENV + name[len('oauth_'):].upper()
+
+
 def check_oauth(provider, values):
     """One identity pool, and either client credentials at a token URL or a static token."""
     if not values.get('oauth_identity_pool_id'):
-        raise InputError('%s: incomplete credentials for OAuth: missing oauth_identity_pool_id (or %sIDENTITY_POOL_ID)'
-                         % (provider, OAUTH_ENV))
+        raise InputError('%s: incomplete credentials for OAuth: missing oauth_identity_pool_id (or %s)'
+                         % (provider, oauth_env('oauth_identity_pool_id')))
     flow = [name for name in ('oauth_external_token_url', 'oauth_external_client_id', 'oauth_external_client_secret')
             if values.get(name)]
     if values.get('oauth_external_access_token'):
@@ -71,8 +76,7 @@ def check_oauth(provider, values):
         missing = [name for name in ('oauth_external_token_url', 'oauth_external_client_id',
                                      'oauth_external_client_secret') if name not in flow]
         raise InputError('%s: incomplete credentials for OAuth: missing %s, or give oauth_external_access_token'
-                         % (provider, ', '.join('%s (or %s%s)' % (name, OAUTH_ENV, name[len('oauth_'):].upper())
-                                                for name in missing)))
+                         % (provider, ', '.join('%s (or %s)' % (name, oauth_env(name)) for name in missing)))
     else:
         url = urlsplit(values['oauth_external_token_url'])
         if url.scheme not in ('http', 'https') or not url.hostname:
@@ -122,7 +126,7 @@ CONNECTION = Connection(
         ), lambda client, settings: BearerAuth(settings.credentials['access_token'])),
         # The names of Confluent's Terraform provider's oauth block; env CONFLUENT_CLOUD_OAUTH_<name without oauth_>.
         CredentialMethod('OAuth through an identity pool', [
-            (name, (OAUTH_ENV + name[len('oauth_'):].upper(),), no_log) + (
+            (name, (oauth_env(name),), no_log) + (
                 ('int',) if name == 'oauth_sts_token_expired_in_seconds' else ())
             for name, no_log in OAUTH_OPTIONS
         ], identity_pool_auth, optional=[name for name, _no_log in OAUTH_OPTIONS], check=check_oauth),

@@ -138,7 +138,7 @@ class _Module(AnsibleModule):
         super().__init__(**kwargs)
 
     def _load_params(self):
-        self.params = self._decoded if self._decoded is not None else basic._load_params()  # pylint: disable=protected-access
+        self.params = self._decoded
 
 
 def _failure_message(changes, failures):
