@@ -36,6 +36,7 @@ class MappingApi:
     def __init__(self, client, options=None):
         self.client = client
         self.options = options or {}  # the provider's own options, checked by its Connection
+        self.warnings = []  # what the module warns about, e.g. input sent that the adapter cannot check
 
     def validate(self, item, where):
         """Check one item locally and return the desired dict; ``where`` is e.g. ``mappings[3]`` or None."""

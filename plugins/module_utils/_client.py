@@ -11,7 +11,9 @@
 Retries live here and only here: 429, 5xx and connection errors are retried with capped
 exponential backoff and jitter, honouring ``Retry-After`` and relative rate-limit reset
 headers. Other 4xx answers are never retried. A non-idempotent request (a create) whose
-answer was lost is never re-sent blindly: the caller's ``landed`` check runs first.
+answer was lost is never re-sent blindly: the caller's ``landed`` check runs first. An idempotent
+request whose answer was lost is re-sent, and if that fails, the same check runs before the
+failure is reported: the first attempt may have done the work.
 """
 
 from __future__ import annotations
@@ -167,11 +169,16 @@ class Client:
         }.get(status, requests.status_codes._codes.get(status, ('',))[0].replace('_', ' ') or None)  # pylint: disable=protected-access
 
     def request(self, method, path, operation, params=None, json=None, headers=None,
-                expected=(200, 201, 202, 204), idempotent=None, landed=None, data=None, auth=None):
+                expected=(200, 201, 202, 204), idempotent=None, landed=None, data=None, auth=None,
+                give_up_on=()):
         """Send one request, retrying where that is safe; return a Reply or raise ApiError.
 
-        ``landed`` is called for a non-idempotent request whose answer was lost; it returns the
-        created object's data when the write did land (then no second request is sent), else None.
+        ``landed`` says whether a write whose answer was lost took effect: it returns what the write
+        left (the created object; for a delete, anything but None once the object is gone), else None.
+        For a non-idempotent request it runs before anything is sent again (a hit sends nothing more);
+        for an idempotent one, when the request sent again fails (a delete's retry can meet a 403 where
+        the object is gone): a hit is then the success the first attempt had.
+        ``give_up_on`` holds retryable statuses the caller reads as final for this request.
         """
         if idempotent is None:
             idempotent = method.upper() != 'POST'
@@ -179,6 +186,7 @@ class Client:
         attempt = 0
         rate_limited = 0
         refreshed = False
+        lost = False  # an idempotent attempt was sent and its answer lost
         while True:
             attempt += 1
             with self._lock:
@@ -192,6 +200,7 @@ class Client:
                                % (self.base_url, _reason(exc)), hint=TLS_HINT) from exc
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 sent = not isinstance(exc, requests.exceptions.ConnectTimeout) and not _refused(exc)
+                lost = lost or (sent and idempotent)
                 if sent and not idempotent:
                     found = landed() if landed else None
                     if found is not None:
@@ -226,7 +235,7 @@ class Client:
                 attempt -= 1
                 self._wait_retry(rate_limited, response.headers, rate_limited=True)
                 continue
-            if status in RETRYABLE_STATUSES and attempt <= self.retries:
+            if status in RETRYABLE_STATUSES and attempt <= self.retries and status not in give_up_on:
                 if not idempotent and status not in NOT_PROCESSED_STATUSES:
                     found = landed() if landed else None
                     if found is not None:
@@ -235,7 +244,13 @@ class Client:
                         raise self.error(operation, response, attempt + rate_limited)
                 self._wait_retry(attempt, response.headers, rate_limited=status == 429)
                 continue
-            raise self.error(operation, response, attempt + rate_limited)
+            error = self.error(operation, response, attempt + rate_limited)
+            if lost and landed is not None:
+                found = landed()
+                if found is not None:
+                    return Reply(None, found)
+                error.add_hint('An earlier attempt got no answer, and a check afterwards found it had not taken effect.')
+            raise error
 
     def _wait_retry(self, attempt, headers, rate_limited=False):
         delay = retry_delay(attempt, headers, self.backoff_base, self.backoff_cap, rate_limited=rate_limited)

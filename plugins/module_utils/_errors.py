@@ -47,6 +47,9 @@ class ApiError(MappingError):
         # Set by an adapter whose change is several writes, when the first landed before this error:
         # the mapping as it now is, so the result reports what was written.
         self.partial = None
+        # Set by an adapter that knows an answer outside 4xx concerns this item alone (Atlas answers
+        # some roles it does not accept with 500): the other items' writes may go on.
+        self.about_item = False
         super().__init__(self._compose())
 
     def add_hint(self, hint):

@@ -117,8 +117,9 @@ def plan(api, desired_items, current_items, purge=False):
 
 def is_item_failure(error):
     """An error that concerns one item only (a 4xx about its content): the others may still go on."""
-    return (isinstance(error, ApiError) and not error.ambiguous and error.status is not None
-            and 400 <= error.status < 500 and error.status not in (401, 403, 407, 429))
+    if not isinstance(error, ApiError) or error.ambiguous or error.status is None:
+        return False
+    return error.about_item or (400 <= error.status < 500 and error.status not in (401, 403, 407, 429))
 
 
 def apply(api, changes, workers=1):

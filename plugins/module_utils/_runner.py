@@ -109,11 +109,15 @@ class ProviderModules:
         return self.api_class(self.connection.client(settings), settings.options)
 
     def _converge(self, module, items, purge, where):
+        api = None
         try:
-            done = _reconcile.converge(self._start(module), items, purge=purge, check_mode=module.check_mode,
+            api = self._start(module)
+            done = _reconcile.converge(api, items, purge=purge, check_mode=module.check_mode,
                                        parallelism=module.params['parallelism'], where=where)
         except MappingError as error:
+            _warn(module, api)
             module.fail_json(msg=str(error), changed=False, **_error_fields(error))
+        _warn(module, api)
         if done.failures:
             module.fail_json(msg=_failure_message(done.changes, done.failures),
                              failures=[dict(_error_fields(e), action=c.action, key=c.key, msg=str(e))
@@ -139,6 +143,11 @@ class _Module(AnsibleModule):
 
     def _load_params(self):
         self.params = self._decoded
+
+
+def _warn(module, api):
+    for warning in api.warnings if api is not None else ():
+        module.warn(warning)
 
 
 def _failure_message(changes, failures):

@@ -126,6 +126,40 @@ def test_429_on_create_is_resent_without_a_check(scripted):
     assert reply.data == {'id': 'x4'} and len(transport.sent) == 2
 
 
+def test_a_lost_delete_whose_retry_fails_is_a_success_when_the_check_finds_it_done(scripted):
+    client, _sleeps = make_client()
+    forbidden = {'errors': [{'status': '403', 'code': 'user_unauthorized', 'detail': 'not allowed'}]}
+    transport = scripted(client, [requests.exceptions.ConnectionError('Connection aborted.'), (403, forbidden)])
+    checks = []
+    reply = client.request('DELETE', '/things/x1', 'delete thing', expected=(200, 204, 404),
+                           landed=lambda: checks.append(1) or True)
+    assert reply.recovered and reply.data is True
+    assert len(transport.sent) == 2 and checks == [1]
+
+    scripted(client, [requests.exceptions.ConnectionError('Connection aborted.'), (403, forbidden)])
+    with pytest.raises(ApiError) as caught:
+        client.request('DELETE', '/things/x1', 'delete thing', expected=(200, 204, 404), landed=lambda: None)
+    assert caught.value.status == 403 and caught.value.attempts == 2
+    assert 'not allowed' in str(caught.value) and 'had not taken effect' in str(caught.value)
+
+
+def test_the_landed_check_of_an_idempotent_request_runs_only_after_a_lost_answer(scripted):
+    client, _sleeps = make_client()
+    scripted(client, [(403, {})])
+    with pytest.raises(ApiError, match='HTTP 403'):
+        client.request('DELETE', '/things/x1', 'delete thing', landed=lambda: pytest.fail('no answer was lost'))
+
+
+def test_give_up_on_answers_a_retryable_status_at_once(scripted):
+    client, sleeps = make_client()
+    transport = scripted(client, [(500, {}), (503, {}), (200, {'ok': 1})])
+    with pytest.raises(ApiError, match='HTTP 500'):
+        client.request('PUT', '/things/x1', 'update thing', json={}, give_up_on=(500,))
+    assert len(transport.sent) == 1 and not sleeps
+    # Other statuses are still retried.
+    assert client.request('PUT', '/things/x1', 'update thing', json={}, give_up_on=(500,)).data == {'ok': 1}
+
+
 def test_401_refreshes_auth_once(scripted):
     class Refreshing(_auth.BearerAuth):
         refreshed = 0

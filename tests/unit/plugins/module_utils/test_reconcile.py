@@ -152,6 +152,22 @@ def test_a_fatal_failure_stops_further_writes():
     assert len(failures) == 1
 
 
+def test_a_5xx_the_adapter_knows_to_concern_its_item_lets_the_others_go_on():
+    class RefusesOne(MemoryApi):
+        def create(self, desired):
+            if desired['name'] == 'a':
+                error = ApiError(self.provider, 'create', status=500, code='UNEXPECTED_ERROR')
+                error.about_item = True
+                raise error
+            return super().create(desired)
+
+    _result, failures = converge(RefusesOne(), [{'name': 'a', 'value': 1}, {'name': 'b', 'value': 1}])
+    assert [c.key for c, _e in failures] == ['a']
+    assert _reconcile.is_item_failure(failures[0][1])
+    assert not _reconcile.is_item_failure(ApiError('P', 'create', status=500))
+    assert _reconcile.is_item_failure(ApiError('P', 'create', status=402, code='quota_exceeded'))
+
+
 def test_without_purge_nothing_unnamed_is_deleted():
     api = MemoryApi([{'name': 'x', 'value': 1}])
     result = converge(api, [{'name': 'a', 'value': 1}])[0]
