@@ -68,7 +68,8 @@ def check_options(params):
     api_version = params.get('api_version') or '2023-01-01'
     check_text(api_version, 'api_version', label, pattern=API_VERSION, pattern_text='an API version date (YYYY-MM-DD)')
     return {'org_id': org_id, 'api_version': api_version,
-            'federation_settings_id': _hex_id(params.get('federation_settings_id'), 'federation_settings_id', label)}
+            'federation_settings_id': _hex_id(params.get('federation_settings_id'), 'federation_settings_id', label),
+            'allow_unknown_roles': bool(params.get('allow_unknown_roles'))}
 
 
 def _service_account_auth(client, settings):
@@ -178,6 +179,8 @@ class AtlasRoleMappings(MappingApi):
         self.org_id = self.options.get('org_id')
         self.federation_settings_id = self.options.get('federation_settings_id')
         self.media_type = media_type(self.options.get('api_version') or '2023-01-01')
+        self.allow_unknown_roles = bool(self.options.get('allow_unknown_roles'))
+        self.unknown_roles = set()  # roles outside ORG_ROLES and PROJECT_ROLES this run sends as written
 
     @property
     def path(self):
@@ -237,8 +240,8 @@ class AtlasRoleMappings(MappingApi):
         project = {'project_id': project_id} if project_id else {'project_name': project_name} if project_name else None
         result = []
         for role in roles:
-            role = check_role(role, label)
-            if role in ORG_ROLES:
+            role = self._known_or_allowed(role, label)
+            if is_org_role(role, project is not None):
                 if project:
                     raise InputError('%s: %s is an organization role and cannot take a %s' % (label, role, given[0]))
                 result.append({'role': role, 'org_id': org_id or self.org_id})
@@ -249,6 +252,41 @@ class AtlasRoleMappings(MappingApi):
                     raise InputError('%s: %s is a project role, so it needs a project_id or project_name' % (label, role))
                 result.append(dict(project, role=role))
         return result
+
+    def _known_or_allowed(self, role, label):
+        """A role of the collection's list; another one only with ``allow_unknown_roles``, with a warning."""
+        role = check_text(role, 'role', label, max_length=100)
+        if role in ORG_ROLES or role in PROJECT_ROLES:
+            return role
+        if not self.allow_unknown_roles:
+            raise InputError(unknown_role_message(role, label))
+        if role not in self.unknown_roles:
+            self.unknown_roles.add(role)
+            self.warnings.append('%s: role %r is not among the Atlas roles this collection knows (the closest is %s); '
+                                 'it is sent as written because allow_unknown_roles is true, and Atlas decides '
+                                 'whether it accepts it' % (label, role, closest_role(role, cutoff=0)))
+        return role
+
+    def _unknown_in(self, mapping):
+        """The roles of a mapping that were sent because of ``allow_unknown_roles``."""
+        return sorted(set(a['role'] for a in mapping.get('role_assignments') or [] if a.get('role') in self.unknown_roles))
+
+    def _send(self, method, path, operation, mapping, **kwargs):
+        """A create or update. Atlas has answered a role it does not accept with 400 INVALID_ATTRIBUTE and with
+        500 UNEXPECTED_ERROR: with a role outside the collection's list in the body, both are this mapping's
+        failure, a 500 is not retried, and the message names the role."""
+        unknown = self._unknown_in(mapping)
+        try:
+            return self.client.request(method, path, operation, json=api_body(mapping), headers=self._write_headers(),
+                                       give_up_on=(500,) if unknown else (), **kwargs)
+        except ApiError as error:
+            if unknown and (error.status == 500 or (error.status == 400 and error.code == 'INVALID_ATTRIBUTE')):
+                error.about_item = True
+                error.add_hint('The mapping grants %s, outside the Atlas roles this collection knows (sent because '
+                               'allow_unknown_roles is true); Atlas answers a role it does not accept with HTTP 400 '
+                               'INVALID_ATTRIBUTE or HTTP 500 UNEXPECTED_ERROR. Check the role names against '
+                               'https://www.mongodb.com/docs/atlas/reference/user-roles/.' % ', '.join(unknown))
+            raise
 
     def resolve(self, desired, wheres):
         """Each distinct project name becomes its project's id, with one look-up per name; an unknown name
@@ -339,9 +377,8 @@ class AtlasRoleMappings(MappingApi):
         name = desired['external_group_name']
         operation = 'create role mapping %r' % name
         try:
-            reply = self.client.request('POST', self.path, operation, json=api_body(desired),
-                                        headers=self._write_headers(), expected=(200, 201),
-                                        landed=lambda: self._find(name))
+            reply = self._send('POST', self.path, operation, desired, expected=(200, 201),
+                               landed=lambda: self._find(name))
         except ApiError as error:
             # Atlas answers 400 DUPLICATE_ROLE_MAPPING (409 accepted too) when the name is taken:
             # someone made the mapping after this run read the list.
@@ -364,9 +401,8 @@ class AtlasRoleMappings(MappingApi):
 
     def update(self, current, desired, changed):
         operation = 'update role mapping %r (%s)' % (desired['external_group_name'], current['id'])
-        body = api_body(self.predict(desired, current))
-        reply = self.client.request('PUT', '%s/%s' % (self.path, current['id']), operation, json=body,
-                                    headers=self._write_headers(), expected=(200,))
+        reply = self._send('PUT', '%s/%s' % (self.path, current['id']), operation, self.predict(desired, current),
+                           expected=(200,))
         if isinstance(reply.data, dict) and reply.data.get('id'):
             return normalise(reply.data)
         return self.predict(desired, current)
@@ -377,16 +413,31 @@ class AtlasRoleMappings(MappingApi):
                             expected=(200, 202, 204, 404))
 
 
-def check_role(role, label):
-    """A role Atlas accepts in a role mapping; a typo fails here rather than as the API's error."""
-    role = check_text(role, 'role', label, max_length=100)
-    if role in ORG_ROLES or role in PROJECT_ROLES:
-        return role
+def is_org_role(role, on_project):
+    """Whether a role is granted on the organization (else on a project). Atlas names organization roles
+    ``ORG_...`` and project roles ``GROUP_...``; a role outside the list without either prefix goes where
+    the assignment puts it."""
+    if role in ORG_ROLES or role.startswith('ORG_'):
+        return True
+    if role in PROJECT_ROLES or role.startswith('GROUP_'):
+        return False
+    return not on_project
+
+
+def closest_role(role, cutoff=0.6):
+    """The known role nearest to ``role``, or None when none is near enough."""
     import difflib  # pylint: disable=import-outside-toplevel  # only for a typo: 30 ms a run would spend for nothing
-    close = difflib.get_close_matches(role.upper(), ORG_ROLES + PROJECT_ROLES, n=1)
-    raise InputError('%s: unknown role %r%s; Atlas role mappings accept the organization roles %s and the '
-                     'project roles %s' % (label, role, ' (did you mean %s?)' % close[0] if close else '',
-                                           ', '.join(ORG_ROLES), ', '.join(PROJECT_ROLES)))
+    close = difflib.get_close_matches(role.upper(), ORG_ROLES + PROJECT_ROLES, n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
+def unknown_role_message(role, label):
+    """A typo fails before any request, naming the closest role; a role Atlas added since needs the option."""
+    close = closest_role(role)
+    return ('%s: unknown role %r%s; Atlas role mappings accept the organization roles %s and the project roles %s. '
+            'For a role Atlas added after this collection was released, set allow_unknown_roles to send it as written'
+            % (label, role, ' (did you mean %s?)' % close if close else '', ', '.join(ORG_ROLES),
+               ', '.join(PROJECT_ROLES)))
 
 
 def _hex_id(value, option, label):
@@ -413,4 +464,5 @@ def _next_page(data, _params):
 
 MODULES = ProviderModules(CONNECTION, AtlasRoleMappings, MAPPING_OPTIONS, INFO_FILTERS,
                           role_variable='atlas_role_mappings',
+                          write_options={'allow_unknown_roles': {'type': 'bool', 'default': False}},
                           info_options={'project_names': {'type': 'bool', 'default': False}})

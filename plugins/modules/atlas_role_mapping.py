@@ -38,7 +38,7 @@ options:
           - One role, for example V(ORG_MEMBER) or V(GROUP_READ_ONLY).
           - An C(ORG_...) role without an id applies to O(org_id).
           - It must be one of the roles Atlas accepts in a role mapping, else the task fails before any request,
-            naming the closest one and listing the others; see
+            naming the closest one and listing the others (unless O(allow_unknown_roles=true)); see
             U(https://www.mongodb.com/docs/atlas/reference/user-roles/).
         type: str
       roles:
@@ -65,6 +65,18 @@ options:
     description:
       - Read-only, ignored. Accepted so that M(sso.mappings.atlas_role_mapping_info) output can be passed back.
     type: str
+  allow_unknown_roles:
+    description:
+      - Send a role outside the collection's list of Atlas roles as written, with a warning that names it and the
+        closest known role, instead of failing before any request. For roles Atlas has added since this collection
+        was released; Atlas itself then judges the role.
+      - Atlas has answered a role it does not accept with HTTP 400 C(INVALID_ATTRIBUTE) and with HTTP 500
+        C(UNEXPECTED_ERROR). For a mapping that carries such a role both fail that mapping alone, the 500 is not
+        retried, and the message names the role.
+      - A role named C(ORG_...) is an organization role and one named C(GROUP_...) a project role; any other goes
+        on the organization or project its assignment names.
+    type: bool
+    default: false
   state:
     description:
       - V(present) creates the mapping or updates it to match; V(absent) deletes it when it exists.
@@ -108,6 +120,17 @@ EXAMPLES = r'''
         roles: [GROUP_READ_ONLY, GROUP_DATA_ACCESS_READ_ONLY]
       - project_name: analytics
         role: GROUP_READ_ONLY
+  delegate_to: localhost
+
+- name: A project role Atlas added after this collection was released (sent as written, with a warning)
+  sso.mappings.atlas_role_mapping:
+    org_id: 5f1d7e4b8c9a0b1c2d3e4f50
+    external_group_name: stream-operators
+    allow_unknown_roles: true
+    role_assignments:
+      - role: ORG_MEMBER
+      - project_name: data-platform
+        role: GROUP_STREAM_PROCESSING_OPERATOR  # a placeholder for the new role's name
   delegate_to: localhost
 
 - name: Remove the mapping of a retired group

@@ -39,7 +39,7 @@ options:
           role:
             description:
               - One role; an C(ORG_...) role without an id applies to O(org_id). It must be one of the roles Atlas
-                accepts in a role mapping, else the task fails before any request.
+                accepts in a role mapping, else the task fails before any request (see O(allow_unknown_roles)).
             type: str
           roles:
             description:
@@ -70,6 +70,18 @@ options:
         type: str
         choices: [present, absent]
         default: present
+  allow_unknown_roles:
+    description:
+      - Send a role outside the collection's list of Atlas roles as written, with a warning that names it and the
+        closest known role, instead of failing before any request. For roles Atlas has added since this collection
+        was released; Atlas itself then judges the role.
+      - Atlas has answered a role it does not accept with HTTP 400 C(INVALID_ATTRIBUTE) and with HTTP 500
+        C(UNEXPECTED_ERROR). For a mapping that carries such a role both fail that mapping alone, the 500 is not
+        retried, and the message names the role.
+      - A role named C(ORG_...) is an organization role and one named C(GROUP_...) a project role; any other goes
+        on the organization or project its assignment names.
+    type: bool
+    default: false
   purge:
     description:
       - Delete every existing role mapping of the organization that O(mappings) does not name.

@@ -104,6 +104,7 @@ class AtlasProvider(Provider):
         "nonce_ttl": 300,                          # seconds a Digest nonce stays fresh (then stale=true)
         "null_ids": False,                         # true: role assignments render the absent id as null
         "invalid_role_status": 500,                # how an unknown role is refused: 500 UNEXPECTED_ERROR or 400
+        "added_roles": [],                         # roles Atlas accepts beyond the operator's enum (added since)
         "duplicate_status": 400,                   # how a taken externalGroupName is refused: 400 or 409
         "projects": DEFAULT_PROJECTS,              # the projects getGroupByName finds, {name: id}
         "missing_project_status": 404,             # how an unknown project name is answered: 404, 401 or 403 ...
@@ -154,6 +155,9 @@ class AtlasProvider(Provider):
                              ("missing_project_status", (401, 403, 404))):
             if key in options and options[key] not in allowed:
                 raise ControlError("atlas.%s must be one of %s" % (key, ", ".join(map(str, allowed))))
+        if "added_roles" in options and not (isinstance(options["added_roles"], list)
+                                             and all(isinstance(r, str) and r for r in options["added_roles"])):
+            raise ControlError("atlas.added_roles must be a list of role names")
         if "api_versions" in options and not (isinstance(options["api_versions"], list) and options["api_versions"]):
             raise ControlError("atlas.api_versions must be a non-empty list of YYYY-MM-DD dates")
         super().configure(options)
@@ -454,7 +458,7 @@ class AtlasProvider(Provider):
                                 "must be unique." % where, where)
             seen.add(key)
             assignments.append(assignment)
-        if not any("orgId" in a and a["role"] in ORG_ROLES for a in assignments):
+        if not any("orgId" in a and self._is_org_role(a["role"]) for a in assignments):
             raise self.fail(request, 400, "MISSING_ORG_ROLE_MAPPING", "roleAssignments must include at least one "
                             "element with an Organization role and its respective orgId.", "roleAssignments")
         for record in self.mappings.values():
@@ -484,13 +488,13 @@ class AtlasProvider(Provider):
         if not isinstance(id_value, str) or not HEX24.match(id_value):
             raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s.%s %r is not a 24-hexadecimal digit string."
                             % (where, id_name, id_value), "%s.%s" % (where, id_name))
-        if role not in ORG_ROLES and role not in PROJECT_ROLES:
+        if role not in ORG_ROLES and role not in PROJECT_ROLES and role not in self.options["added_roles"]:
             # Atlas once answered an unknown role with a 500 (terraform-provider-mongodbatlas #920).
             if self.options["invalid_role_status"] == 500:
                 raise self.fail(request, 500, "UNEXPECTED_ERROR", "Unexpected error.")
             raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s.role %r is not a role Atlas accepts in a role "
                             "mapping." % (where, role), where + ".role")
-        if role in ORG_ROLES:
+        if self._is_org_role(role):
             if id_name != "orgId":
                 raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s: the organization role %s needs an orgId, not a "
                                 "groupId." % (where, role), where)
@@ -501,6 +505,10 @@ class AtlasProvider(Provider):
             raise self.fail(request, 400, "INVALID_ATTRIBUTE", "%s: the project role %s needs a groupId, not an "
                             "orgId." % (where, role), where)
         return {"role": role, id_name: id_value}
+
+    def _is_org_role(self, role):
+        """An organization role: one of the enum's, or an added role named ORG_..., as Atlas names them."""
+        return role in ORG_ROLES or (role in self.options["added_roles"] and role.startswith("ORG_"))
 
     # -- handlers ---------------------------------------------------------
 

@@ -322,6 +322,83 @@ def test_the_emulator_refuses_an_unknown_role_as_atlas_did(emulator, atlas_state
     assert atlas_call(emulator.http, 'POST', path, duplicate)[1]['errorCode'] == 'DUPLICATE_ROLE_MAPPING'
 
 
+# A project role Atlas added after the collection's release: the emulator accepts it only when told (added_roles).
+NEW_ROLE = 'GROUP_FLEET_VIEWER'
+
+
+def with_new_role(name):
+    return {'external_group_name': name, 'role_assignments': [
+        {'role': 'ORG_MEMBER'}, {'roles': ['GROUP_READ_ONLY', NEW_ROLE], 'project_id': PROJECT_A}]}
+
+
+def test_a_role_outside_the_list_fails_before_any_request_unless_allowed_then_is_sent_with_a_warning(
+        ansible, emulator, atlas_connection):
+    emulator.client.config(atlas={'added_roles': [NEW_ROLE]})
+    run = ansible.run([
+        dict(task(SET, name='refused', mappings=[mapping('ok'), with_new_role('fleet')], **atlas_connection),
+             ignore_errors=True),
+        task(SET, name='allowed', mappings=[mapping('ok'), with_new_role('fleet')], allow_unknown_roles=True,
+             **atlas_connection),
+        task(ONE, name='again', allow_unknown_roles=True, **dict(with_new_role('fleet'), **atlas_connection)),
+    ]).assert_ok()
+    refused = run.task('refused')
+    assert refused['failed']
+    for part in ('Atlas: mappings[1] (fleet)', "unknown role '%s'" % NEW_ROLE, 'allow_unknown_roles'):
+        assert part in refused['msg']
+    # The refused run sent nothing at all (not even a token request): two runs reached the API.
+    allowed_run, again_run = module_runs(emulator.client.requests())
+
+    allowed = run.task('allowed')
+    assert allowed['summary']['created'] == 2
+    warnings = [w for w in allowed['warnings'] if NEW_ROLE in w]
+    assert len(warnings) == 1 and 'mappings[1] (fleet)' in warnings[0] and 'the closest is GROUP_' in warnings[0]
+    assert 'allow_unknown_roles is true' in warnings[0]
+    post = [w for w in writes_of(allowed_run) if w['body']['externalGroupName'] == 'fleet']
+    assert {'role': NEW_ROLE, 'groupId': PROJECT_A} in post[0]['body']['roleAssignments']
+    assert {'role': NEW_ROLE, 'groupId': PROJECT_A} in stored(emulator)['fleet']['roleAssignments']
+    assert {'role': NEW_ROLE, 'project_id': PROJECT_A} in run.task('again')['mapping']['role_assignments']
+    assert run.task('again')['changed'] is False and writes_of(again_run) == []
+    assert any(NEW_ROLE in w for w in run.task('again')['warnings'])
+
+
+@pytest.mark.parametrize('status', [500, 400])
+def test_atlas_refusing_an_allowed_role_fails_that_mapping_alone_sent_once_and_named(ansible, emulator, atlas_connection,
+                                                                                   status):
+    """Atlas has answered a role it does not accept with 500 UNEXPECTED_ERROR (#920) and 400 INVALID_ATTRIBUTE
+    (#1110): either way the mapping fails alone, at once, and the message names the role."""
+    emulator.client.config(atlas={'invalid_role_status': status})
+    run = ansible.run([dict(task(SET, name='set', mappings=[mapping('a'), with_new_role('fleet'), mapping('b')],
+                                 allow_unknown_roles=True, **atlas_connection), ignore_errors=True)]).assert_ok()
+    result = run.task('set')
+    assert result['failed']
+    code = {500: 'UNEXPECTED_ERROR', 400: 'INVALID_ATTRIBUTE'}[status]
+    assert [(f['key'], f['status'], f['error_code'], f['attempts']) for f in result['failures']] == [
+        ('fleet', status, code, 1)]
+    for part in ("create role mapping 'fleet'", 'HTTP %d %s' % (status, code), NEW_ROLE, 'allow_unknown_roles',
+                 '1 of 3 changes failed (2 applied)'):
+        assert part in result['msg']
+    assert any(NEW_ROLE in w for w in result['warnings'])
+    assert names(emulator) == ['a', 'b']
+    posts = [w for w in api_writes(emulator) if w['body']['externalGroupName'] == 'fleet']
+    assert [p['status'] for p in posts] == [status]  # not retried, not looked up
+
+
+def test_the_role_variable_allows_unknown_roles(ansible, emulator):
+    from integration.playbook_support import ATLAS_HOST, inventory
+
+    emulator.client.config(atlas={'added_roles': [NEW_ROLE]})
+    play = [{'hosts': 'atlas', 'gather_facts': False, 'roles': ['sso.mappings.atlas']}]
+    desired = {ATLAS_HOST: {'atlas_role_mappings': [with_new_role('fleet')]}}
+    refused = ansible.run(playbook=play, inventory=inventory(emulator, desired))
+    assert refused.rc != 0 and "unknown role '%s'" % NEW_ROLE in refused.stdout
+    assert api_writes(emulator) == []
+    allowed = ansible.run(playbook=play, inventory=inventory(emulator, desired, **{
+        ATLAS_HOST: {'atlas_allow_unknown_roles': True}})).assert_ok()
+    output = allowed.stdout + allowed.stderr
+    assert '[WARNING]' in output and "role '%s' is not among the Atlas roles" % NEW_ROLE in output
+    assert names(emulator) == ['fleet']
+
+
 def atlas_call(base_url, method, path, body):
     """One request with the emulator's access token and the versioned media type: (status, parsed body)."""
     headers = {'Authorization': 'Bearer ' + ACCESS_TOKEN, 'Accept': VERSIONED, 'Content-Type': VERSIONED}

@@ -15,6 +15,8 @@ ROLES = Path(__file__).resolve().parents[3] / 'roles'
 COMPARED = ('type', 'elements', 'choices')
 # Variables of the export entry point alone: options of the _info module, not connection variables.
 EXPORT_ONLY = {'atlas': {'atlas_project_names': 'project_names'}}
+# Variables of the main entry point alone: options of the set module beyond its items and purge.
+MAIN_ONLY = {'atlas': {'atlas_allow_unknown_roles': 'allow_unknown_roles'}}
 
 
 def role_spec(provider):
@@ -65,7 +67,8 @@ def test_the_connection_variables_are_the_modules_options(provider):
     with the same type, and both entry points take the same connection variables."""
     modules = MODULES[provider]
     specs = role_spec(provider)
-    main = dict((k, v) for k, v in specs['main']['options'].items() if not k.startswith(modules.role_variable))
+    main = dict((k, v) for k, v in specs['main']['options'].items()
+                if not k.startswith(modules.role_variable) and k not in MAIN_ONLY.get(provider, {}))
     export_only = EXPORT_ONLY.get(provider, {})
     assert main == dict((k, v) for k, v in specs['export']['options'].items() if k not in export_only)
     module_options = modules.connection.argument_spec()
@@ -91,4 +94,20 @@ def test_the_export_entry_points_own_variables_are_the_info_modules_options(prov
     for variable, option in EXPORT_ONLY[provider].items():
         assert options[variable]['type'] == info[option]['type']
         assert options[variable]['default'] == info[option]['default'] == defaults[variable]
+        assert module_options[option] == '{{ %s }}' % variable
+
+
+@pytest.mark.parametrize('provider', sorted(MAIN_ONLY))
+def test_the_main_entry_points_own_variables_are_the_set_modules_options(provider):
+    """Such a variable reaches the set module's option of the same name, with its type and default."""
+    options = role_spec(provider)['main']['options']
+    write = MODULES[provider].write_options
+    with open(ROLES / provider / 'defaults' / 'main.yml', encoding='utf-8') as handle:
+        defaults = yaml.safe_load(handle)
+    with open(ROLES / provider / 'tasks' / 'main.yml', encoding='utf-8') as handle:
+        task = next(t for t in yaml.safe_load(handle) if any(k.endswith('_mappings') for k in t))
+    module_options = next(v for k, v in task.items() if k.endswith('_mappings'))
+    for variable, option in MAIN_ONLY[provider].items():
+        assert options[variable]['type'] == write[option]['type']
+        assert options[variable]['default'] == write[option]['default'] == defaults[variable]
         assert module_options[option] == '{{ %s }}' % variable

@@ -266,3 +266,67 @@ def test_a_rejected_service_account_names_the_client_id(scripted):
 def test_an_empty_org_id_fails_before_any_request():
     with pytest.raises(InputError, match='org_id is required'):
         _atlas.check_options({'org_id': '', 'federation_settings_id': None, 'api_version': '2023-01-01'})
+
+
+def test_an_unknown_role_fails_unless_allowed_and_then_warns_once_naming_the_closest():
+    mapping = item('eng', element('ORG_MEMBER'), element(roles=['GROUP_FLEET_VIEWER', 'GROUP_READ_ONLY'],
+                                                         project_id=PROJECT))
+    with pytest.raises(InputError) as caught:
+        adapter().validate(mapping, 'mappings[0]')
+    assert "unknown role 'GROUP_FLEET_VIEWER'" in str(caught.value) and 'allow_unknown_roles' in str(caught.value)
+
+    api = adapter(allow_unknown_roles=True)
+    desired = api.validate(mapping, 'mappings[0]')
+    assert {'role': 'GROUP_FLEET_VIEWER', 'project_id': PROJECT} in desired['role_assignments']
+    api.validate(dict(mapping, external_group_name='ops'), 'mappings[1]')
+    assert len(api.warnings) == 1
+    assert api.warnings[0].startswith('Atlas: mappings[0] (eng): role_assignments[1]: ')
+    assert "role 'GROUP_FLEET_VIEWER'" in api.warnings[0] and 'the closest is GROUP_' in api.warnings[0]
+    assert api._unknown_in(desired) == ['GROUP_FLEET_VIEWER']
+
+
+@pytest.mark.parametrize('role, project, org_role', [
+    ('ORG_FLEET_ADMIN', None, True),          # Atlas's prefixes say where a role goes
+    ('GROUP_FLEET_VIEWER', PROJECT, False),
+    ('FLEET_VIEWER', None, True),             # no prefix: where the assignment puts it
+    ('FLEET_VIEWER', PROJECT, False),
+])
+def test_an_allowed_unknown_role_goes_where_its_prefix_or_its_assignment_says(role, project, org_role):
+    assert _atlas.is_org_role(role, project is not None) is org_role
+    mapping = item('eng', element('ORG_MEMBER'), element(role, project_id=project))
+    assignments = adapter(allow_unknown_roles=True).validate(mapping, None)['role_assignments']
+    assert (dict(role=role, org_id=ORG) if org_role else dict(role=role, project_id=PROJECT)) in assignments
+
+
+def test_an_allowed_unknown_org_role_with_a_project_still_fails_locally():
+    with pytest.raises(InputError, match='ORG_FLEET_ADMIN is an organization role and cannot take a project_id'):
+        adapter(allow_unknown_roles=True).validate(
+            item('eng', element('ORG_MEMBER'), element('ORG_FLEET_ADMIN', project_id=PROJECT)), None)
+
+
+def test_the_allow_unknown_roles_option_reaches_the_adapter():
+    assert _atlas.check_options({'org_id': ORG})['allow_unknown_roles'] is False
+    assert _atlas.check_options({'org_id': ORG, 'allow_unknown_roles': True})['allow_unknown_roles'] is True
+    assert _atlas.MODULES.write_options['allow_unknown_roles'] == {'type': 'bool', 'default': False}
+
+
+@pytest.mark.parametrize('status, code', [(500, 'UNEXPECTED_ERROR'), (400, 'INVALID_ATTRIBUTE')])
+def test_atlas_refusing_an_allowed_unknown_role_is_the_items_failure_sent_once(scripted, status, code):
+    api, transport = api_with([(status, {'error': status, 'errorCode': code, 'detail': 'Unexpected error.'})],
+                              scripted, allow_unknown_roles=True)
+    desired = api.validate(item('eng', element('ORG_MEMBER'), element('GROUP_FLEET_VIEWER', project_id=PROJECT)), None)
+    with pytest.raises(ApiError) as caught:
+        api.create(desired)
+    assert len(transport.sent) == 1  # a 500 is not retried when the body carries a role outside the list
+    message = str(caught.value)
+    for part in ('HTTP %d %s' % (status, code), 'GROUP_FLEET_VIEWER', 'allow_unknown_roles'):
+        assert part in message
+    assert caught.value.about_item
+
+
+def test_a_500_without_an_unknown_role_is_still_retried(scripted):
+    api, transport = api_with([(500, {'error': 500, 'errorCode': 'UNEXPECTED_ERROR'}), (200, {'results': [], 'links': []}),
+                               (200, RAW)], scripted, allow_unknown_roles=True)
+    desired = api.validate(item('eng', element('ORG_MEMBER'), element('GROUP_READ_ONLY', project_id=PROJECT)), None)
+    assert api.create(desired) == NORMALISED
+    assert [r.method for r in transport.sent] == ['POST', 'GET', 'POST']
