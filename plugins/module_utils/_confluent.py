@@ -285,8 +285,15 @@ class ConfluentGroupMappings(MappingApi):
     def create(self, desired):
         body = dict((k, desired.get(k, '')) for k in EDITABLE_FIELDS)
         operation = 'create group mapping %r' % desired['display_name']
-        reply = self.client.request('POST', PATH, operation, json=body, expected=(200, 201),
-                                    landed=lambda: self._find_created(desired))
+        try:
+            reply = self.client.request('POST', PATH, operation, json=body, expected=(200, 201),
+                                        landed=lambda: self._find_created(desired))
+        except ApiError as error:
+            if error.status == 402:
+                # 4xx: sent once. The API's own message says the limit; the number is the organization's.
+                error.add_hint('The organization has reached its quota of SSO group mappings: delete unused '
+                               'mappings or ask Confluent to raise the quota.')
+            raise
         answered = None
         if not reply.recovered and isinstance(reply.data, dict) and reply.data.get('id'):
             self.bindings.org_crn = self.bindings.org_crn or org_crn(reply.data)
@@ -332,8 +339,14 @@ class ConfluentGroupMappings(MappingApi):
         # Bindings first: a binding left behind would grant its role to whoever gets the principal next.
         self.bindings.sync(current, current.get('role_bindings', []), [])
         operation = 'delete group mapping %r (%s)' % (current.get('display_name'), current['id'])
-        # A mapping already gone is what we wanted: 404 is success here.
-        self.client.request('DELETE', '%s/%s' % (PATH, current['id']), operation, expected=(200, 202, 204, 404))
+        # A mapping already gone is what we wanted: 404 is success here, and after a lost answer so is
+        # whatever the retry meets (a 403 can mean "not found") once the list shows the mapping gone.
+        self.client.request('DELETE', '%s/%s' % (PATH, current['id']), operation, expected=(200, 202, 204, 404),
+                            landed=lambda: self._gone(current['id']))
+
+    def _gone(self, mapping_id):
+        """True once the list no longer holds the mapping, else None (the client's landed check)."""
+        return None if any(m.get('id') == mapping_id for m in self._read_all()) else True
 
     def after_apply(self):
         """Bindings take a while to take effect at Confluent: wait, when asked, once per run."""

@@ -143,9 +143,12 @@ class RoleBindings:
             role_name, crn = key
             binding_id = self.ids.get((principal, role_name, crn))
             if binding_id:
+                # A binding already gone answers 404, or 403 (Confluent's Terraform provider reads a 403 as
+                # "not found" here): after a lost answer, the list decides, never the retry's status.
                 self.client.request('DELETE', '%s/%s' % (PATH, binding_id),
                                     'delete role binding %s on %s of %s' % (role_name, crn, principal),
-                                    expected=(200, 202, 204, 404))
+                                    expected=(200, 202, 204, 404),
+                                    landed=lambda b=have_keys[key]: self._gone(principal, b))
         for key in sorted(set(want_keys) - set(have_keys)):
             body = dict(want_keys[key], principal=principal)
             self.client.request('POST', PATH, 'create role binding %s on %s for %s'
@@ -154,6 +157,13 @@ class RoleBindings:
                                 expected=(200, 201, 409), landed=lambda b=body: self._landed(b))
             with self._lock:
                 self.created += 1
+
+    def _gone(self, principal, binding):
+        """After a lost delete answer: True once the principal no longer holds the binding, else None."""
+        for held in self._list(binding['crn_pattern'], principal, binding['role_name']):
+            if crn_key(held.get('crn_pattern')) == crn_key(binding['crn_pattern']):
+                return None
+        return True
 
     def _landed(self, body):
         """After a lost answer: the binding, if the create did land."""

@@ -58,6 +58,7 @@ CHALLENGE = 'Basic realm="Confluent Cloud", Bearer realm="Confluent Cloud"'
 ERRORS = {
     400: ("bad_request", "Bad Request"),
     401: ("user_unauthenticated", "Authentication Required"),
+    402: ("quota_exceeded", "Quota Exceeded"),
     403: ("user_unauthorized", "User Access Unauthorized"),
     404: (None, "Not Found"),
     405: ("method_not_allowed", "Method Not Allowed"),
@@ -84,6 +85,8 @@ class ConfluentProvider(Provider):
         "identity_pools": [DEFAULT_POOL],  # pools the token exchange issues tokens for
         "sts_token_ttl": None,          # seconds a Confluent token lives; null: as asked, at most 900
         "expire_sts_tokens_after_requests": None,  # N: after N more requests with an exchanged token, they all expire
+        "group_mapping_quota": None,    # N: a create when N group mappings exist answers 402 quota_exceeded; null: no cap
+        "missing_binding_status": 404,  # how a GET or DELETE of a role binding that does not exist is answered: 404 or 403
     }
 
     def route_table(self):
@@ -125,6 +128,12 @@ class ConfluentProvider(Provider):
             raise ControlError("confluent.sts_token_ttl must be null or a positive number of seconds")
         if "expire_sts_tokens_after_requests" in options:
             self.sts_token_uses = 0
+        if "group_mapping_quota" in options and options["group_mapping_quota"] is not None and not (
+                isinstance(options["group_mapping_quota"], int) and not isinstance(options["group_mapping_quota"], bool)
+                and options["group_mapping_quota"] >= 0):
+            raise ControlError("confluent.group_mapping_quota must be null or a number of mappings (0 or more)")
+        if "missing_binding_status" in options and options["missing_binding_status"] not in (403, 404):
+            raise ControlError("confluent.missing_binding_status must be 404 or 403")
         if "filter_max_length" in options and not (isinstance(options["filter_max_length"], int)
                                                    and options["filter_max_length"] > 0):
             raise ControlError("confluent.filter_max_length must be a positive number")
@@ -352,7 +361,12 @@ class ConfluentProvider(Provider):
                               "data": [self._render(request, record) for record in page]})
 
     def create_mapping(self, request):
-        record = self._store(self._fields(request, create=True))
+        fields = self._fields(request, create=True)
+        quota = self.options["group_mapping_quota"]
+        if quota is not None and len(self.mappings) >= quota:
+            # The Confluent CLI's test server answers exactly this (cli PR #2739, test/test-server/iam_handlers.go).
+            raise self.fail(request, 402, "Group mapping reached limit %d" % quota, code="quota_exceeded")
+        record = self._store(fields)
         return Response(201, self._render(request, record), {"Location": request.url(MAPPINGS + "/" + record["id"])})
 
     def get_mapping(self, request):
@@ -421,12 +435,20 @@ class ConfluentProvider(Provider):
         record = self._store_binding(fields)
         return Response(201, self._render_binding(request, record), {"Location": request.url(BINDINGS + "/" + record["id"])})
 
+    def _find_binding(self, request):
+        if request.params["id"] not in self.bindings and self.options["missing_binding_status"] == 403:
+            # Not found, or not yours: the Terraform provider reads a 403 without "invalid API key" in its body
+            # as "not found" (terraform-provider-confluent PR #1138, isNonKafkaRestApiResourceNotFound).
+            raise self.fail(request, 403, "The principal is not allowed to access the role binding '%s'"
+                            % request.params["id"])
+        return self._find(request, self.bindings, "Role binding")
+
     def get_binding(self, request):
-        return Response(200, self._render_binding(request, self._find(request, self.bindings, "Role binding")))
+        return Response(200, self._render_binding(request, self._find_binding(request)))
 
     def delete_binding(self, request):
         # The spec answers 200 with the deleted binding.
-        record = self.bindings.pop(self._find(request, self.bindings, "Role binding")["id"])
+        record = self.bindings.pop(self._find_binding(request)["id"])
         return Response(200, self._render_binding(request, record))
 
     # -- token exchange ---------------------------------------------------

@@ -216,6 +216,29 @@ def test_a_422_fails_after_one_request_with_the_vendor_message_and_request_id(an
         assert part in result['msg']
 
 
+@pytest.mark.parametrize('error_format', ['errors', 'envelope'])
+def test_a_quota_reached_on_create_is_sent_once_named_and_the_other_items_go_on(ansible, emulator,
+                                                                                confluent_connection, error_format):
+    """An organization's group mappings are capped (the Confluent CLI's test server: 402 quota_exceeded)."""
+    emulator.client.config(confluent={'group_mapping_quota': 3, 'error_format': error_format})
+    emulator.client.seed('confluent', group_mappings=[mapping('old-1'), mapping('old-2'), mapping('stale')])
+    desired = [mapping('old-1', description='changed'), mapping('old-2'), mapping('new-a'), mapping('new-b')]
+    run = ansible.run([task(SET, mappings=desired, purge=True, **confluent_connection)])
+    assert run.rc != 0
+    result = run.task('task')
+    # The purge frees one place: one create fits, the other is refused; the update and the delete went through.
+    assert result['summary'] == {'created': 1, 'updated': 1, 'deleted': 1, 'unchanged': 1}
+    assert names(emulator) == ['new-a', 'old-1', 'old-2']
+    refused = [w for w in emulator.client.writes() if w['status'] == 402]
+    assert [w['body']['display_name'] for w in refused] == ['new-b']  # sent once, not retried
+    (failure,) = result['failures']
+    assert (failure['key'], failure['status'], failure['error_code'], failure['attempts']) == (
+        'new-b', 402, 'quota_exceeded', 1)
+    for part in ("create group mapping 'new-b'", 'HTTP 402 quota_exceeded', 'Group mapping reached limit 3',
+                 'quota of SSO group mappings', refused[0]['request_id'], '1 of 4 changes failed (3 applied)'):
+        assert part in result['msg'], part
+
+
 def test_newer_error_envelope_is_understood(ansible, emulator, confluent_connection):
     emulator.client.config(confluent={'error_format': 'envelope'})
     emulator.client.fault({'type': 'status', 'status': 422, 'code': 'invalid_filter', 'message': 'Bad CEL'},

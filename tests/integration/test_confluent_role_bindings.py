@@ -457,6 +457,64 @@ def test_a_deleted_mapping_leaves_no_dangling_bindings_even_on_retry(ansible, em
     assert emulator.client.state('confluent') == {'group_mappings': [], 'role_bindings': []}
 
 
+@pytest.mark.parametrize('missing_binding_status', [404, 403])
+def test_a_lost_binding_delete_answer_whose_retry_meets_403_or_404_ends_as_success_when_gone(
+        ansible, emulator, confluent_connection, seed, missing_binding_status):
+    """The delete landed, its answer was lost, and the retry finds no binding: 404 by the spec, 403 as the
+    Terraform provider reads it (PR #1138). Either way the list shows it gone, so the run succeeds."""
+    emulator.client.config(confluent={'missing_binding_status': missing_binding_status})
+    seeded = seed('platform', [binding('EnvironmentAdmin', env('prod')), binding('OrganizationAdmin', ORG)])
+    emulator.client.fault({'type': 'drop_after_apply'}, match={'operation': 'deleteIamV2RoleBinding'}, count=1)
+    run = ansible.run([task(ONE, name='apply', display_name='platform', role_bindings=[binding('OrganizationAdmin', ORG)],
+                            **confluent_connection),
+                       task(ONE, name='again', display_name='platform', role_bindings=[binding('OrganizationAdmin', ORG)],
+                            **confluent_connection)]).assert_ok()
+    assert run.task('apply')['changed'] is True
+    assert as_pairs(run.task('apply')['mapping']['role_bindings']) == [('OrganizationAdmin', ORG)]
+    assert stored_bindings(emulator) == {principal(seeded): [('OrganizationAdmin', ORG)]}
+    deletes = [w for w in emulator.client.writes() if w['operation'] == 'deleteIamV2RoleBinding']
+    assert [(d['fault'], d['status']) for d in deletes] == [('drop_after_apply', None), (None, missing_binding_status)]
+    if missing_binding_status == 403:
+        # The 403 is not taken for "still there": the principal's bindings of that role and scope are listed.
+        after = [r for r in emulator.client.requests() if r['seq'] > deletes[1]['seq']]
+        assert after[0]['operation'] == 'listIamV2RoleBindings'
+        assert after[0]['query']['role_name'] == ['EnvironmentAdmin']
+        assert after[0]['query']['principal'] == [principal(seeded)]
+    assert run.task('again')['changed'] is False
+    assert len(emulator.client.writes()) == 2
+
+
+def test_a_lost_binding_delete_answer_whose_retry_meets_403_fails_when_the_binding_is_still_there(
+        ansible, emulator, confluent_connection, seed):
+    seeded = seed('platform', [binding('EnvironmentAdmin', env('prod')), binding('OrganizationAdmin', ORG)])
+    # The first delete never reached the handler; its retry is refused (the credentials lost the permission).
+    emulator.client.fault({'type': 'drop'}, match={'operation': 'deleteIamV2RoleBinding'}, count=1)
+    emulator.client.fault({'type': 'status', 'status': 403, 'code': 'user_unauthorized',
+                           'message': 'The principal is not allowed to delete this role binding'},
+                          match={'operation': 'deleteIamV2RoleBinding'}, count=1)
+    run = ansible.run([task(ONE, display_name='platform', role_bindings=[binding('OrganizationAdmin', ORG)],
+                            **confluent_connection)])
+    assert run.rc != 0
+    message = run.task('task')['msg']
+    for part in ('delete role binding EnvironmentAdmin on %s of %s' % (env('prod'), principal(seeded)),
+                 'HTTP 403 user_unauthorized', 'not allowed to delete this role binding', 'after 2 attempts',
+                 'had not taken effect'):
+        assert part in message, part
+    assert stored_bindings(emulator) == {principal(seeded): sorted([('EnvironmentAdmin', env('prod')),
+                                                                    ('OrganizationAdmin', ORG)])}
+    deletes = [w for w in emulator.client.writes() if w['operation'] == 'deleteIamV2RoleBinding']
+    assert [(d['fault'], d['status']) for d in deletes] == [('drop', None), ('status:403', 403)]
+
+
+def test_the_emulator_answers_a_missing_binding_as_configured(emulator, org):
+    for status in (404, 403):
+        emulator.client.config(confluent={'missing_binding_status': status})
+        for method in ('GET', 'DELETE'):
+            code, _headers, body = api_call(emulator.http, method, BINDINGS_PATH + '/rb-none')
+            assert code == status
+            assert 'invalid API key' not in json.dumps(body)
+
+
 def api_call(base_url, method, path, body=None):
     """One request to the emulated API with the default API key: (status, headers, parsed body)."""
     (key, secret), = DEFAULT_CREDENTIALS['api_keys'].items()

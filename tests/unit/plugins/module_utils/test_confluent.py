@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from ansible_collections.sso.mappings.plugins.module_utils import _client, _confluent, _reconcile
-from ansible_collections.sso.mappings.plugins.module_utils._errors import InputError
+from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
 
 RAW = {'api_version': 'iam/v2/sso', 'kind': 'GroupMapping', 'id': 'group-a1', 'display_name': 'eng',
        'description': 'Engineers', 'filter': '"eng" in claims.groups', 'principal': 'group-a1',
@@ -216,3 +216,42 @@ def test_a_failed_binding_after_a_created_mapping_still_reports_the_mapping(scri
     result = done.result
     assert result['changed'] is True and result['summary']['created'] == 1
     assert [m['id'] for m in result['mappings']] == ['group-new']
+
+
+def test_a_quota_reached_on_create_is_sent_once_and_named(scripted):
+    quota = {'errors': [{'status': '402', 'code': 'quota_exceeded', 'detail': 'Group mapping reached limit 20'}]}
+    api, transport = api_with([(402, quota, {'X-Request-Id': 'req-402'})], scripted)
+    with pytest.raises(ApiError) as caught:
+        api.create({'display_name': 'new', 'filter': 'f', 'description': ''})
+    assert len(transport.sent) == 1
+    message = str(caught.value)
+    for part in ("create group mapping 'new'", 'HTTP 402 quota_exceeded', 'Group mapping reached limit 20',
+                 'req-402', 'quota of SSO group mappings'):
+        assert part in message
+    assert _reconcile.is_item_failure(caught.value)
+
+
+FORBIDDEN = (403, {'errors': [{'status': '403', 'code': 'user_unauthorized', 'detail': 'not allowed'}]})
+
+
+@pytest.mark.parametrize('held, gone', [([], True), ([binding('CloudClusterAdmin', ORG, binding_id='rb-9')], False)])
+def test_a_lost_binding_delete_whose_retry_meets_403_asks_the_list(scripted, held, gone):
+    lost = requests.exceptions.ConnectionError('Connection aborted.')
+    api, transport = api_with([lost, FORBIDDEN, (200, {'data': held, 'metadata': {}})], scripted)
+    api.bindings.ids[('User:group-a1', 'CloudClusterAdmin', ORG)] = 'rb-9'
+    current = dict(_confluent.normalise(RAW), role_bindings=[{'role_name': 'CloudClusterAdmin', 'crn_pattern': ORG}])
+    if gone:
+        api.bindings.sync(current, current['role_bindings'], [])
+    else:
+        with pytest.raises(ApiError, match='HTTP 403 user_unauthorized'):
+            api.bindings.sync(current, current['role_bindings'], [])
+    assert [r.method for r in transport.sent] == ['DELETE', 'DELETE', 'GET']
+    assert transport.sent[2].url.endswith('?crn_pattern=crn%3A%2F%2Fconfluent.cloud%2Forganization%3Do&page_size=100'
+                                          '&principal=User%3Agroup-a1&role_name=CloudClusterAdmin')
+
+
+def test_a_lost_mapping_delete_whose_retry_meets_403_asks_the_list(scripted):
+    lost = requests.exceptions.ConnectionError('Connection aborted.')
+    api, transport = api_with([lost, FORBIDDEN, (200, {'data': [], 'metadata': {}})], scripted)
+    api.delete(dict(_confluent.normalise(RAW), role_bindings=[]))
+    assert [r.method for r in transport.sent] == ['DELETE', 'DELETE', 'GET']
