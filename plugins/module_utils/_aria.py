@@ -10,7 +10,11 @@
 
 No official machine-readable spec exists for this API, so answers are read tolerantly:
 a create may answer 201 with the group or 200 with no body, an update 200 with the group
-or 204; when no body comes back the group is read again.
+or 204; when no body comes back the group is read again. A ``displayName`` may come back as
+``<name>@<domain>``: that is the group named ``<name>`` in that domain.
+
+VCF 9.1 retires the appliance and this API (Broadcom KB 424807): a 404 on the roles or groups
+list means the appliance does not serve it, and the failure says so.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from urllib.parse import quote
 
 from ansible_collections.sso.mappings.plugins.module_utils._adapter import MappingApi
 from ansible_collections.sso.mappings.plugins.module_utils._connection import Connection, CredentialMethod
-from ansible_collections.sso.mappings.plugins.module_utils._errors import InputError
+from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, InputError
 from ansible_collections.sso.mappings.plugins.module_utils._runner import ProviderModules
 from ansible_collections.sso.mappings.plugins.module_utils._validation import check_text, where_label
 
@@ -68,6 +72,11 @@ MAPPING_OPTIONS = {
     'vmid': {'type': 'str'},
 }
 
+RETIRED_HINT = ('%s answered 404: this appliance does not serve the /lcm/authzn API. VCF 9.1 retired it, with the '
+                'VMware Aria Suite Lifecycle (VCF Operations fleet management) appliance, for the VCF Fleet Lifecycle '
+                'service (Broadcom KB 424807); these modules manage Aria Suite Lifecycle 8.x and VCF 9.0. Otherwise, '
+                'check that base_url is the appliance\'s address.')
+
 INFO_FILTERS = {
     'display_name': {'type': 'str'},
     'domain': {'type': 'str'},
@@ -91,6 +100,15 @@ def _metadata(metadata):
     return metadata
 
 
+def bare_name(display_name, domain):
+    """``eng@example.com`` in domain ``example.com`` is the group ``eng``; a name with another domain after
+    its ``@`` is a name of its own and stays as it is."""
+    suffix = '@' + (domain or '')
+    if domain and len(display_name or '') > len(suffix) and display_name.lower().endswith(suffix.lower()):
+        return display_name[:-len(suffix)]
+    return display_name
+
+
 class AriaGroupMappings(MappingApi):
     provider = 'Aria'
     resource = 'group'
@@ -101,13 +119,25 @@ class AriaGroupMappings(MappingApi):
         super().__init__(client, options)
         self._roles = None
         self._roles_lock = threading.Lock()
+        # vmid -> displayName as the appliance wrote it, where that was <name>@<domain>: an update sends it
+        # back as it came, so that it never renames the group.
+        self._written_names = {}
+
+    def _read(self, path, operation, expected=(200,)):
+        """A GET of this API; a 404 where a 404 cannot mean "no such group" says the API is not served."""
+        try:
+            return self.client.request('GET', path, operation, expected=expected)
+        except ApiError as error:
+            if error.status == 404:
+                error.add_hint(RETIRED_HINT % self.client.url(path))
+            raise
 
     # Roles: read once per run, only when needed.
     def roles(self):
         # Writes run in parallel and each may need the roles first: one thread reads them, the others wait.
         with self._roles_lock:
             if self._roles is None:
-                reply = self.client.request('GET', ROLES, 'list external roles', expected=(200,))
+                reply = self._read(ROLES, 'list external roles')
                 roles = reply.data if isinstance(reply.data, list) else []
                 self._roles = [r for r in roles if isinstance(r, dict) and r.get('vmid')]
         return self._roles
@@ -147,9 +177,12 @@ class AriaGroupMappings(MappingApi):
                 names.append(role.get('roleName') or self.role_name(role.get('vmid')))
             elif isinstance(role, str):
                 names.append(self.role_name(role))
+        display_name = bare_name(raw.get('displayName'), raw.get('domain'))
+        if display_name != raw.get('displayName') and raw.get('vmid'):
+            self._written_names[raw['vmid']] = raw['displayName']
         mapping = {
             'vmid': raw.get('vmid'),
-            'display_name': raw.get('displayName'),
+            'display_name': display_name,
             'domain': raw.get('domain'),
             'mapped_roles': sorted(set(n for n in names if n)),
         }
@@ -187,7 +220,7 @@ class AriaGroupMappings(MappingApi):
         return '%s@%s' % (item.get('display_name'), item.get('domain'))
 
     def identity(self, desired):
-        return ('group', desired['display_name'].lower(), desired['domain'].lower())
+        return ('group', bare_name(desired['display_name'], desired['domain']).lower(), desired['domain'].lower())
 
     def identities(self, current):
         return [('group', (current.get('display_name') or '').lower(), (current.get('domain') or '').lower())]
@@ -202,13 +235,16 @@ class AriaGroupMappings(MappingApi):
         if desired is not None and len(desired) == 1 and not purge:
             # One group: the look-up by name reads far less than the whole list.
             return self._by_name(desired[0]['display_name'])
-        reply = self.client.request('GET', GROUPS_V1, 'list groups', expected=(200,))
+        reply = self._read(GROUPS_V1, 'list groups')
         return [self.normalise(g) for g in _groups(reply.data)]
 
     def _by_name(self, display_name):
         reply = self.client.request('GET', '%s/name/%s' % (GROUPS, quote(display_name, safe='')),
                                     'look up group %r' % display_name, expected=(200, 404))
         if reply.status == 404:
+            # "No such group" only from an appliance that serves this API: the roles list (read once a run,
+            # and already read when the item names roles) fails with the reason when it does not.
+            self.roles()
             return []
         return [self.normalise(g) for g in _groups(reply.data)]
 
@@ -242,7 +278,8 @@ class AriaGroupMappings(MappingApi):
         return after
 
     def body(self, mapping):
-        body = {'displayName': mapping['display_name'], 'domain': mapping['domain'],
+        display_name = self._written_names.get(mapping.get('vmid'), mapping['display_name'])
+        body = {'displayName': display_name, 'domain': mapping['domain'],
                 'mappedRoles': [self.vmid_of(n) for n in mapping.get('mapped_roles') or []]}
         for api_name, name in SCALAR_FIELDS:
             if mapping.get(name) is not None:

@@ -72,9 +72,12 @@ class AriaProvider(Provider):
         "update_answer": "200",     # "200": 200 with the GroupDTO; "204": no content (PATCH and PUT)
         "delete_answer": "200",     # "200": 200 with the deleted GroupDTO; "204": no content
         "missing_name": "404",      # look-up by name that finds nothing: "404" with the error body, or "empty" (200 [])
+        "authzn_api": "served",     # "retired": the appliance of VCF 9.1 serves no /lcm/authzn (404 for every path)
+        "display_name_format": "name",  # "name@domain": answers write a group's displayName as <name>@<domain>
     }
     CHOICES = {"create_answer": ("201", "200-empty"), "update_answer": ("200", "204"),
-               "delete_answer": ("200", "204"), "missing_name": ("404", "empty")}
+               "delete_answer": ("200", "204"), "missing_name": ("404", "empty"),
+               "authzn_api": ("served", "retired"), "display_name_format": ("name", "name@domain")}
 
     def route_table(self):
         return [
@@ -132,6 +135,13 @@ class AriaProvider(Provider):
     def fail(self, request, status, message, code=None, recommendations=None):
         return Reply(self.error(request, status, code, message, recommendations=recommendations))
 
+    def dispatch(self, request, route):
+        if self.options["authzn_api"] == "retired":
+            # VCF 9.1 replaces the appliance and this API (Broadcom KB 424807): nothing answers these paths, so
+            # no authentication and no error body of the API; what a retired address answers is our choice.
+            return Response(404, None)
+        return super().dispatch(request, route)
+
     def authenticate(self, request):
         scheme, sep, value = request.header("authorization", "").partition(" ")
         user = password = None
@@ -159,13 +169,28 @@ class AriaProvider(Provider):
                 return role
         return None
 
+    def _shown_name(self, record):
+        """The displayName an answer carries: as stored, or with "@<domain>" as VMware's PowerShell module shows it."""
+        if self.options["display_name_format"] == "name@domain":
+            return "%s@%s" % (record["displayName"], record["domain"])
+        return record["displayName"]
+
+    def _stored_name(self, display_name, domain):
+        """With display_name_format name@domain the appliance holds the bare name: "<name>@<domain>" sent in
+        that domain names the group <name>."""
+        suffix = "@" + (domain or "")
+        if (self.options["display_name_format"] == "name@domain" and isinstance(display_name, str)
+                and len(display_name) > len(suffix) and display_name.lower().endswith(suffix.lower())):
+            return display_name[:-len(suffix)]
+        return display_name
+
     def _render(self, record):
         metadata = record.get("groupMetadata")
         if metadata is not None:
             metadata = {name: metadata.get(name) for name in METADATA_FIELDS}
         return {
             "vmid": record["vmid"],
-            "displayName": record["displayName"],
+            "displayName": self._shown_name(record),
             "domain": record["domain"],
             "groupType": record.get("groupType"),
             "isDisabled": bool(record.get("isDisabled", False)),
@@ -228,10 +253,11 @@ class AriaProvider(Provider):
         self.groups[record["vmid"]] = record
         return record
 
-    @staticmethod
-    def _apply(record, fields):
+    def _apply(self, record, fields):
         for name, value in fields.items():
-            if name == "mappedRoles":
+            if name == "displayName":
+                record[name] = self._stored_name(value, fields.get("domain", record["domain"]))
+            elif name == "mappedRoles":
                 # The given list replaces the role set; duplicates collapse, order is kept.
                 record["mappedRoles"] = list(dict.fromkeys(value or []))
             elif name == "groupMetadata":
@@ -249,7 +275,9 @@ class AriaProvider(Provider):
 
     def groups_by_name(self, request):
         wanted = request.params["displayName"].lower()
-        found = [self._render(r) for r in self.groups.values() if r["displayName"].lower() == wanted]
+        # Either spelling of a name finds the group (with display_name_format name@domain both are in use).
+        found = [self._render(r) for r in self.groups.values()
+                 if wanted in (r["displayName"].lower(), self._shown_name(r).lower())]
         if not found and self.options["missing_name"] == "404":
             raise self.fail(request, 404, "No group with display name %s" % request.params["displayName"],
                             code="LCM_AUTHZN_GROUP_NOT_FOUND_ERROR0404")
@@ -261,7 +289,7 @@ class AriaProvider(Provider):
 
     def create_group(self, request):
         fields = self._fields(request, create=True)
-        clash = self._clash(fields["displayName"], fields["domain"])
+        clash = self._clash(self._stored_name(fields["displayName"], fields["domain"]), fields["domain"])
         if clash is not None:
             raise self.fail(request, 409, "Group %s@%s already exists (vmid %s)"
                             % (clash["displayName"], clash["domain"], clash["vmid"]))
@@ -273,7 +301,8 @@ class AriaProvider(Provider):
     def update_group(self, request):
         record = self._find(request)
         fields = self._fields(request, create=False)
-        clash = self._clash(fields.get("displayName", record["displayName"]), fields.get("domain", record["domain"]),
+        domain = fields.get("domain", record["domain"])
+        clash = self._clash(self._stored_name(fields.get("displayName", record["displayName"]), domain), domain,
                             other_than=record["vmid"])
         if clash is not None:
             raise self.fail(request, 409, "Group %s@%s already exists (vmid %s)"

@@ -202,6 +202,40 @@ def test_identity_is_name_and_domain_without_regard_to_case(ansible, emulator, a
                                'twin@example.com': ['LCM Admin'], 'TWIN@example.com': ['Certificate Administrator']}
 
 
+@pytest.mark.parametrize('display_name_format', ['name', 'name@domain'])
+def test_a_name_read_back_as_name_at_domain_is_the_same_group_and_converges(ansible, emulator, aria_connection,
+                                                                            display_name_format):
+    """VMware's PowerShell module shows a group's displayName as <name>@<domain>; the modules read both spellings."""
+    emulator.client.config(aria={'display_name_format': display_name_format})
+    emulator.client.seed('aria', groups=[seeded('lcm-admins', 'LCM Admin'),
+                                         seeded('ops@other.org', 'Content Developer')])
+    desired = [group('lcm-admins', 'LCM Admin', 'Certificate Administrator'),  # an update
+               group('ops@other.org', 'Content Developer'),  # an '@' of another domain is part of the name
+               group('lcm-content', 'Content Developer')]  # a create
+    run = ansible.run([task(SET, name='apply', mappings=desired, **aria_connection),
+                       task(SET, name='again', mappings=desired, **aria_connection),
+                       task(ONE, name='one', **dict(desired[2], **aria_connection)),
+                       task(INFO, name='info', **aria_connection)], diff=True).assert_ok()
+    applied = run.task('apply')
+    assert applied['summary'] == {'created': 1, 'updated': 1, 'deleted': 0, 'unchanged': 1}
+    # Returned dicts show each name as the user wrote it.
+    assert sorted(m['display_name'] for m in applied['mappings']) == ['lcm-admins', 'lcm-content', 'ops@other.org']
+    assert sorted(run.task('info')['mappings'], key=lambda m: m['display_name']) == sorted(
+        applied['mappings'], key=lambda m: m['display_name'])
+    assert run.task('one')['mapping']['display_name'] == 'lcm-content'
+    # No duplicate, no perpetual change: the second runs write nothing.
+    assert run.task('again')['changed'] is False and run.task('one')['changed'] is False
+    groups = emulator.client.state('aria')['groups']
+    shown = sorted(g['displayName'] for g in groups)
+    suffix = '@' + DOMAIN if display_name_format == 'name@domain' else ''
+    assert shown == sorted(name + suffix for name in ('lcm-admins', 'lcm-content', 'ops@other.org'))
+    writes = emulator.client.writes()
+    assert [(w['method'], w['body']['displayName']) for w in writes] == [
+        ('PATCH', 'lcm-admins' + suffix),  # sent back as the appliance wrote it: never a rename
+        ('POST', 'lcm-content')]
+    assert writes[0]['status'] == 200 and writes[1]['status'] == 201
+
+
 def test_purge_deletes_exactly_the_unlisted(ansible, emulator, aria_connection):
     emulator.client.seed('aria', groups=[seeded(n, 'LCM Admin') for n in ('a', 'b', 'c', 'd')])
     run = ansible.run([task(SET, mappings=[group('a', 'LCM Admin'), group('c', 'LCM Admin'), group('e', 'LCM Admin'),
@@ -331,6 +365,35 @@ def test_a_lost_create_answer_leaves_exactly_one_group(ansible, emulator, aria_c
     assert len(posts) == (1 if fault == 'drop_after_apply' else 2)
     assert run.task('task')['mappings'][0]['vmid'] == stored(emulator, 'only-once@example.com')['vmid']
     assert run.task('again')['changed'] is False
+
+
+RETIRED_RUNS = {
+    'set': (SET, {'mappings': [group('lcm-admins', 'LCM Admin')], 'purge': True}, '/lcm/authzn/api/v2/roles/external'),
+    'set without roles': (SET, {'mappings': [{'display_name': 'a', 'domain': DOMAIN}, {'display_name': 'b',
+                                                                                     'domain': DOMAIN}]},
+                          '/lcm/authzn/api/groups'),
+    'one present': (ONE, {'display_name': 'a', 'domain': DOMAIN, 'group_type': 'ALL_USERS'},
+                    '/lcm/authzn/api/v2/roles/external'),
+    'one absent': (ONE, {'display_name': 'a', 'domain': DOMAIN, 'state': 'absent'}, '/lcm/authzn/api/v2/roles/external'),
+    'info': (INFO, {}, '/lcm/authzn/api/groups'),
+}
+
+
+@pytest.mark.parametrize('run_of', sorted(RETIRED_RUNS))
+def test_an_appliance_without_the_authzn_api_fails_saying_vcf_9_1_retired_it_and_writes_nothing(
+        ansible, emulator, aria_connection, run_of):
+    """VCF 9.1 replaces the appliance and its /lcm/authzn API (Broadcom KB 424807)."""
+    emulator.client.config(aria={'authzn_api': 'retired'})
+    module, options, path = RETIRED_RUNS[run_of]
+    run = ansible.run([task(module, **dict(options, **aria_connection))])
+    assert run.rc != 0
+    message = run.task('task')['msg']
+    for part in ('Aria', 'HTTP 404', '%s%s answered 404' % (emulator.https, path), 'does not serve the /lcm/authzn API',
+                 'VCF 9.1 retired it', 'Broadcom KB 424807'):
+        assert part in message, part
+    requests = emulator.client.requests()
+    assert requests and all(r['method'] == 'GET' and r['status'] == 404 for r in requests)
+    assert requests[-1]['path'] == path
 
 
 def test_a_4xx_fails_at_once_with_the_vendor_message(ansible, emulator, aria_connection):

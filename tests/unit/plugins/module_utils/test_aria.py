@@ -242,3 +242,52 @@ def test_vendor_errors_and_bodiless_401_403_are_explained(scripted):
         api.create(desired)
     with pytest.raises(ApiError, match='HTTP 403: the user is valid but lacks'):
         api.create(desired)
+
+
+@pytest.mark.parametrize('raw, bare', [
+    ('eng@example.com', 'eng'),
+    ('Eng@EXAMPLE.com', 'Eng'),
+    ('eng', 'eng'),
+    ('eng@other.org', 'eng@other.org'),     # another domain after the @ is part of the name
+    ('@example.com', '@example.com'),        # nothing would be left
+    ('eng@example.com.au', 'eng@example.com.au'),
+])
+def test_a_display_name_read_back_with_its_domain_is_the_bare_name(raw, bare):
+    assert _aria.bare_name(raw, 'example.com') == bare
+
+
+def test_a_name_at_domain_read_back_is_the_group_the_user_named_and_an_update_sends_it_back_as_read(scripted):
+    api = offline_api()
+    current = api.normalise(dict(RAW, displayName='lcm-admins@example.com'))
+    assert current == CURRENT  # shown as the user writes it
+    for written in ('lcm-admins', 'LCM-Admins@example.com'):
+        desired = api.validate({'display_name': written, 'domain': 'example.com'}, None)
+        assert api.identity(desired) in api.identities(current)
+    other = api.normalise(dict(RAW, vmid='group-2', displayName='lcm-admins@other.org'))
+    assert other['display_name'] == 'lcm-admins@other.org'
+    assert api.identities(other) != api.identities(current)
+    # An update sends the name as the appliance wrote it: it never renames the group.
+    assert api.body(api.predict({'display_name': 'lcm-admins', 'domain': 'example.com', 'mapped_roles': []}, current))[
+        'displayName'] == 'lcm-admins@example.com'
+
+
+NOT_SERVED = (404, None)
+
+
+@pytest.mark.parametrize('read', ['roles', 'list', 'look-up'])
+def test_a_404_on_the_roles_or_groups_list_says_vcf_9_1_retired_the_api(scripted, read):
+    api, transport = api_with([NOT_SERVED, NOT_SERVED], scripted, roles=False)
+    with pytest.raises(ApiError) as caught:
+        if read == 'roles':
+            api.roles()
+        elif read == 'list':
+            api.list_current()
+        else:  # the look-up by name answers 404 for a missing group too: the roles list tells which it is
+            api.list_current([{'display_name': 'a', 'domain': 'example.com'}])
+    url = transport.sent[-1].url
+    assert url in ('https://lcm.example.test/lcm/authzn/api/v2/roles/external',
+                   'https://lcm.example.test/lcm/authzn/api/groups')
+    message = str(caught.value)
+    for part in ('HTTP 404', url + ' answered 404', 'VCF 9.1 retired it', 'KB 424807'):
+        assert part in message
+    assert all(r.method == 'GET' for r in transport.sent)
