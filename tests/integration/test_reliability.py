@@ -373,6 +373,82 @@ def test_atlas_token_endpoint_refusing_names_the_service_account_not_its_secret(
         result['changes'])
 
 
+# -- following the vendors (shared/specs/EVIDENCE.md) -------------------------------------
+
+
+@pytest.mark.parametrize('profile', ['confluent'], indirect=True)
+def test_confluent_quota_reached_fails_the_creates_past_it_alone_then_converges(ansible, emulator, profile, markers):
+    desired = seed_workload(profile, emulator)
+    # 190: once the purge's 20 deletes are done, 20 of the 30 creates fit and 10 are answered 402.
+    quota = UNCHANGED + UPDATED + STALE
+    emulator.client.config(confluent={'group_mapping_quota': quota})
+    first = run(ansible, emulator, markers, [set_task(profile, emulator, markers, 'apply')], desired)
+    message = failed_message(first)
+    result = first.task('apply')
+    assert result['summary'] == dict(WORKLOAD_SUMMARY, created=CREATED - 10)
+    assert sorted((f['status'], f['error_code'], f['attempts']) for f in result['failures']) == [
+        (402, 'quota_exceeded', 1)] * 10
+    assert 'Group mapping reached limit %d' % quota in message and 'quota of SSO group mappings' in message
+    # Every create went out once, the refused ones too: a 402 is not retried.
+    creates = collections.Counter((json.dumps(e['body'], sort_keys=True), e['status']) for e in emulator.client.requests()
+                                  if e['operation'] == profile.create_operation)
+    assert set(creates.values()) == {1} and sorted(collections.Counter(s for _b, s in creates).items()) == [
+        (201, CREATED - 10), (402, 10)]
+
+    emulator.client.config(confluent={'group_mapping_quota': None})
+    second = apply_twice(ansible, profile, emulator, markers, desired)
+    finish('quota of group mappings reached (402 on create)', profile, emulator, markers, [first, second], desired,
+           note='10 creates answered 402, none retried')
+    second.assert_ok()
+    assert second.task('apply')['summary']['created'] == 10
+    assert second.task('again')['changed'] is False
+    assert_converged(profile, emulator, desired)
+
+
+@pytest.mark.parametrize('profile', ['atlas'], indirect=True)
+def test_atlas_refusing_an_allowed_unknown_role_with_500_fails_that_item_alone_sent_once(ansible, emulator, profile,
+                                                                                        markers):
+    desired = seed_workload(profile, emulator)
+    number = UNCHANGED + UPDATED + 5  # a create
+    bad = profile.item(number)
+    bad['role_assignments'][1] = {'role': 'GROUP_FLEET_VIEWER', 'project_id': profile.projects[0]}
+    rejected_input = list(desired)
+    rejected_input[number] = bad
+    # The emulator's default reading of an unknown role: 500 UNEXPECTED_ERROR (terraform-provider-mongodbatlas #920).
+    first = run(ansible, emulator, markers, [set_task(profile, emulator, markers, 'apply', allow_unknown_roles=True)],
+                rejected_input)
+    message = failed_message(first)
+    result = first.task('apply')
+    assert [(f['key'], f['status'], f['attempts']) for f in result['failures']] == [(profile.key(bad), 500, 1)]
+    assert 'GROUP_FLEET_VIEWER' in message and 'UNEXPECTED_ERROR' in message
+    assert any('GROUP_FLEET_VIEWER' in w for w in result['warnings'])
+    assert result['summary'] == dict(WORKLOAD_SUMMARY, created=CREATED - 1)
+    assert len(sent(emulator, 'GROUP_FLEET_VIEWER')) == 1  # not retried, although a 500
+
+    second = apply_twice(ansible, profile, emulator, markers, desired)
+    finish('a role Atlas does not accept, sent with allow_unknown_roles (500)', profile, emulator, markers,
+           [first, second], desired, note='1 answer 500, not retried')
+    second.assert_ok()
+    assert second.task('again')['changed'] is False
+    assert_converged(profile, emulator, desired)
+
+
+@pytest.mark.parametrize('profile', ['aria'], indirect=True)
+def test_aria_appliance_without_the_authzn_api_fails_naming_vcf_9_1_and_writes_nothing(ansible, emulator, profile,
+                                                                                       markers):
+    desired = seed_workload(profile, emulator)
+    emulator.client.config(aria={'authzn_api': 'retired'})
+    result = run(ansible, emulator, markers, [set_task(profile, emulator, markers, 'apply')], desired)
+    finish('appliance without /lcm/authzn (VCF 9.1)', profile, emulator, markers, [result], None,
+           outcome='failed naming VCF 9.1 and the URL, 0 writes')
+    message = failed_message(result)
+    for part in (emulator.https + '/lcm/authzn/api/v2/roles/external answered 404', 'VCF 9.1 retired it',
+                 'Broadcom KB 424807'):
+        assert part in message
+    assert reliability.writes(emulator.client.requests()) == []
+    assert len(profile.state(emulator)) == UNCHANGED + UPDATED + STALE
+
+
 # -- TLS ------------------------------------------------------------------------------
 
 
