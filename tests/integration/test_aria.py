@@ -369,8 +369,7 @@ def test_a_lost_create_answer_leaves_exactly_one_group(ansible, emulator, aria_c
 
 RETIRED_RUNS = {
     'set': (SET, {'mappings': [group('lcm-admins', 'LCM Admin')], 'purge': True}, '/lcm/authzn/api/v2/roles/external'),
-    'set without roles': (SET, {'mappings': [{'display_name': 'a', 'domain': DOMAIN}, {'display_name': 'b',
-                                                                                     'domain': DOMAIN}]},
+    'set without roles': (SET, {'mappings': [{'display_name': name, 'domain': DOMAIN} for name in ('a', 'b')]},
                           '/lcm/authzn/api/groups'),
     'one present': (ONE, {'display_name': 'a', 'domain': DOMAIN, 'group_type': 'ALL_USERS'},
                     '/lcm/authzn/api/v2/roles/external'),

@@ -362,8 +362,8 @@ def test_a_role_outside_the_list_fails_before_any_request_unless_allowed_then_is
 
 
 @pytest.mark.parametrize('status', [500, 400])
-def test_atlas_refusing_an_allowed_role_fails_that_mapping_alone_sent_once_and_named(ansible, emulator, atlas_connection,
-                                                                                   status):
+def test_atlas_refusing_an_allowed_role_fails_that_mapping_alone_sent_once_and_named(
+        ansible, emulator, atlas_connection, status):
     """Atlas has answered a role it does not accept with 500 UNEXPECTED_ERROR (#920) and 400 INVALID_ATTRIBUTE
     (#1110): either way the mapping fails alone, at once, and the message names the role."""
     emulator.client.config(atlas={'invalid_role_status': status})

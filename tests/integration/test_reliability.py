@@ -406,8 +406,8 @@ def test_confluent_quota_reached_fails_the_creates_past_it_alone_then_converges(
 
 
 @pytest.mark.parametrize('profile', ['atlas'], indirect=True)
-def test_atlas_refusing_an_allowed_unknown_role_with_500_fails_that_item_alone_sent_once(ansible, emulator, profile,
-                                                                                        markers):
+def test_atlas_refusing_an_allowed_unknown_role_with_500_fails_that_item_alone_sent_once(
+        ansible, emulator, profile, markers):
     desired = seed_workload(profile, emulator)
     number = UNCHANGED + UPDATED + 5  # a create
     bad = profile.item(number)
