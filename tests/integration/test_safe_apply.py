@@ -86,8 +86,7 @@ def target(profile, emulator):
 
 # -- the set modules ---------------------------------------------------------------------------------
 
-def test_over_max_deletions_fails_with_zero_writes_in_check_mode_too_and_at_the_limit_applies(ansible, emulator,
-                                                                                             profile, markers):
+def test_over_the_limit_fails_with_zero_writes_also_in_check_mode_and_at_the_limit_applies(ansible, emulator, profile, markers):
     profile.seed(emulator, [profile.api_item(n) for n in range(3)] + [profile.api_item(n, prefix='old') for n in range(3)])
     desired = [profile.item(n) for n in range(4)]
     stale = names(profile, range(3), prefix='old')
@@ -125,13 +124,13 @@ def test_an_empty_purge_is_refused_with_zero_writes_and_allowed_with_the_flag(an
     sent = writes(profile, emulator)
     record(profile, 'purge with an empty list, without allow_empty_purge', 2, sent, refused, markers)
     assert sent == []
+    resource = profile_resource(profile)
+    expected = ('purge with an empty mappings list would delete every %s there is, 3 %ss (%s). Nothing was changed.'
+                % (resource, resource, ', '.join(names(profile, range(3)))))
     for name in ('check mode', 'real run'):
         outcome = refused.task(name)
         assert outcome['failed'] and not outcome['changed']
-        assert ('purge with an empty mappings list would delete every %s there is, 3 %ss (%s). Nothing was changed.'
-                % (profile_resource(profile), profile_resource(profile), ', '.join(names(profile, range(3)))))\
-            in outcome['msg']
-        assert 'allow_empty_purge' in outcome['msg']
+        assert expected in outcome['msg'] and 'allow_empty_purge' in outcome['msg']
     assert not reliability.leaks(refused, markers.secrets())
 
     allowed = run(ansible, markers, [
