@@ -79,10 +79,11 @@ class ProviderModules:
         spec.update(SAFE_APPLY_OPTIONS)
         spec.update(self.write_options)
         module = self._module(spec)
-        items = [dict((name, item.get(name)) for name in item_option['options']) for item in module.params['mappings']]
-        safe_apply = dict((name, module.params[name]) for name in ('max_deletions', 'allow_empty_purge'))
-        self._exit(module, self._converge(module, items, purge=module.params['purge'], where='mappings',
-                                          approved=module.params['plan_fingerprint'], **safe_apply).result)
+        params = module.params
+        items = [dict((name, item.get(name)) for name in item_option['options']) for item in params['mappings']]
+        done = self._converge(module, items, purge=params['purge'], where='mappings', max_deletions=params['max_deletions'],
+                              allow_empty_purge=params['allow_empty_purge'], approved=params['plan_fingerprint'])
+        self._exit(module, done.result)
 
     def run_info(self):
         module = self._module(dict(self.info_filters, **self.info_options))
