@@ -84,7 +84,10 @@ def mapping_drift(result, provider, check_mode=True):
         status = DRIFT if changes else IN_SYNC
     else:
         status = CHANGED if changes else UNCHANGED
-    return {'provider': provider, 'status': status, 'summary': summary, 'changes': changes}
+    entry = {'provider': provider, 'status': status, 'summary': summary, 'changes': changes}
+    if result.get('plan_fingerprint'):
+        entry['plan_fingerprint'] = result['plan_fingerprint']
+    return entry
 
 
 # --- mapping_problems and mapping_failure -------------------------------------------------------
@@ -125,6 +128,31 @@ def mapping_target(group_names, host=None):
                                                 if providers else 'none of them', ', '.join(PROVIDERS)))
     provider = providers[0]
     return {'provider': provider, 'role': 'sso.mappings.%s' % provider, 'variable': _variable(provider)}
+
+
+# --- approved_plan -------------------------------------------------------------------------------
+
+def approved_plan(plans, host):
+    """The fingerprint approved for ``host`` in ``plans`` (host -> fingerprint, a dictionary or its JSON text,
+    as the audit playbook publishes it); an error when there is none, so that nothing is written to that host."""
+    given = plans = _plain(plans)
+    if isinstance(given, str):
+        try:
+            plans = json.loads(given)  # -e sso_mappings_approved_plans='{...}' gives the JSON text
+        except ValueError:
+            plans = None
+    if not isinstance(plans, dict):
+        raise AnsibleFilterError('sso_mappings_approved_plans must be a dictionary of host name to plan_fingerprint '
+                                 '(the audit playbook publishes it as sso_mappings_plans), got %s'
+                                 % ('null' if given is None else 'text that is not a JSON dictionary'
+                                    if isinstance(given, str) else _arguments.type_name(given)))
+    fingerprint = plans.get(host)
+    if not fingerprint or not isinstance(fingerprint, str):
+        raise AnsibleFilterError('%s has no approved plan in sso_mappings_approved_plans (%s), so nothing is written to '
+                                 'it; audit it and approve its plan_fingerprint'
+                                 % (host, 'hosts with a plan: %s' % ', '.join(sorted(str(h) for h in plans if plans[h]))
+                                    if any(plans.values()) else 'no host has a plan'))
+    return fingerprint
 
 
 # --- mapping_summary -----------------------------------------------------------------------------
@@ -254,4 +282,5 @@ class FilterModule:
             'drift_markdown': drift_markdown,
             'mapping_export': mapping_export,
             'mapping_target': mapping_target,
+            'approved_plan': approved_plan,
         }

@@ -65,6 +65,11 @@ class MappingApi:
     def describe_identity(self, identity):
         return '%s %r' % identity
 
+    def target(self):
+        """What the mappings belong to, as the plan fingerprint names it; known once ``list_current`` ran.
+        The API's URL here; a provider adds what tells apart two targets behind one URL."""
+        return {'base_url': getattr(self.client, 'base_url', None)}
+
     def list_current(self, desired=None, purge=False):
         """Every mapping in scope, all pages read.
 

@@ -189,6 +189,10 @@ class AtlasRoleMappings(MappingApi):
         return '/api/atlas/v2/federationSettings/%s/connectedOrgConfigs/%s/roleMappings' % (
             self.federation_settings_id, self.org_id)
 
+    def target(self):
+        return dict(super().target(), org_id=self.org_id,
+                    federation_settings_id=(self.federation_settings_id or '').lower() or None)
+
     def _discover_federation_settings(self):
         reply = self.client.request('GET', '/api/atlas/v2/orgs/%s/federationSettings' % self.org_id,
                                     'look up the federation settings of organization %s' % self.org_id,

@@ -242,6 +242,10 @@ class ConfluentGroupMappings(MappingApi):
     def read_details(self, mappings):
         self.bindings.attach(mappings)
 
+    def target(self):
+        # The organization's CRN, as the mappings' metadata names it: unknown while it has none.
+        return dict(super().target(), organization=self.bindings.org_crn)
+
     def _read_all(self):
         raw = self.client.get_all(PATH, 'list group mappings', items_of, next_page(PATH), params={'page_size': PAGE_SIZE})
         for item in raw:

@@ -15,6 +15,9 @@ and what to report. ``converge`` is the whole sequence, which the modules and th
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,6 +26,8 @@ from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiErr
 CREATE, UPDATE, DELETE, UNCHANGED = 'create', 'update', 'delete', 'unchanged'
 # Deletes first (a purged mapping may hold a name an update or create wants), then updates, then creates.
 PHASES = (DELETE, UPDATE, CREATE)
+FINGERPRINT = r'^[0-9a-fA-F]{64}$'
+KEYS_NAMED = 10  # how many keys a refusal names before it says how many more there are
 
 
 class Change:
@@ -195,7 +200,7 @@ def outcome(api, changes, current_items, check_mode=False):
             resulting.append(change.result if change.result is not None else change.after(api))
     resulting.sort(key=api.key)
 
-    reports = sorted((c.report(api) for c in done), key=lambda r: (r['key'], r['action']))
+    reports = sorted((c.report(api) for c in done), key=change_order)
     diff = {'before': {}, 'after': {}}
     for report in reports:
         label, number = report['key'], 1
@@ -213,6 +218,86 @@ def outcome(api, changes, current_items, check_mode=False):
         'mappings': resulting,
         'diff': diff,
     }
+
+
+# --- safe apply: the plan's fingerprint and the checks of the plan before any write ------------
+
+def canonical_json(value):
+    """The one JSON text of ``value``: keys sorted, no white space, ASCII only (other characters as \\uXXXX)."""
+    return json.dumps(value, sort_keys=True, separators=(',', ':'), ensure_ascii=True)
+
+
+def change_order(report):
+    """The order of a plan's changes: key, action, then the whole change (purge may delete several
+    mappings that share a name)."""
+    return (report['key'], report['action'], canonical_json(report))
+
+
+def plan_fingerprint(provider, target, changes):
+    """SHA-256 (hex) of a plan: the canonical JSON of ``{"provider", "target", "changes"}`` where
+    ``changes`` are the change reports (``action``, ``key``, ``before``, ``after``) in ``change_order``.
+
+    This is the form the set modules document for users to recompute; changing it changes every
+    fingerprint an audit published, so the unit tests pin it.
+    """
+    plan = {
+        'provider': provider,
+        'target': target,
+        'changes': sorted(({'action': c['action'], 'key': c['key'], 'before': c['before'], 'after': c['after']}
+                           for c in changes), key=change_order),
+    }
+    return hashlib.sha256(canonical_json(plan).encode('ascii')).hexdigest()
+
+
+class PlanRefused(InputError):
+    """A plan the safe-apply options refuse, before any write; carries the plan's fingerprint."""
+
+    def __init__(self, message, fingerprint):
+        super().__init__(message)
+        self.plan_fingerprint = fingerprint
+
+
+def check_safe_apply_options(provider, max_deletions=None, approved=None):
+    """The safe-apply options, checked before any request; returns the approved fingerprint in lower case."""
+    if max_deletions is not None and max_deletions < 0:
+        raise InputError('%s: max_deletions must be 0 or more, got %d' % (provider, max_deletions))
+    if approved is None:
+        return None
+    if not isinstance(approved, str) or not re.match(FINGERPRINT, approved):
+        raise InputError('%s: plan_fingerprint must be 64 hexadecimal digits, the plan_fingerprint a set module '
+                         'returned, got %r' % (provider, approved))
+    return approved.lower()
+
+
+def _keys(keys):
+    keys = list(keys)
+    named = ', '.join(keys[:KEYS_NAMED])
+    if len(keys) > KEYS_NAMED:
+        named += ' and %d more' % (len(keys) - KEYS_NAMED)
+    return named
+
+
+def check_plan(api, reports, fingerprint, purge=False, empty=False, max_deletions=None, allow_empty_purge=False,
+               approved=None):
+    """Refuse, before any write, a plan that empties the target by accident, deletes more than
+    ``max_deletions``, or is not the ``approved`` one (its fingerprint differs)."""
+    deleted = [r['key'] for r in reports if r['action'] == DELETE]
+    plural = api.resource + ('' if len(deleted) == 1 else 's')
+    if purge and empty and deleted and not allow_empty_purge:
+        raise PlanRefused('%s: purge with an empty mappings list would delete every %s there is, %d %s (%s). Nothing '
+                          'was changed. A missing or misspelt variable gives an empty list; set allow_empty_purge '
+                          'to true to delete them all.' % (api.provider, api.resource, len(deleted), plural,
+                                                           _keys(deleted)), fingerprint)
+    if max_deletions is not None and len(deleted) > max_deletions:
+        raise PlanRefused('%s: the plan deletes %d %s, more than max_deletions (%d): %s. Nothing was changed. '
+                          'Check the desired set, or raise max_deletions.'
+                          % (api.provider, len(deleted), plural, max_deletions, _keys(deleted)), fingerprint)
+    if approved is not None and fingerprint != approved:
+        planned = _keys('%s %s' % (r['action'], r['key']) for r in reports) if reports else 'none'
+        raise PlanRefused('%s: the plan is not the approved one: its plan_fingerprint is %s, the approved '
+                          'plan_fingerprint is %s. Nothing was changed. The target or the desired set changed since '
+                          'the plan was made; plan again and have it approved. Planned changes: %s.'
+                          % (api.provider, fingerprint, approved, planned), fingerprint)
 
 
 class Convergence:
@@ -233,21 +318,30 @@ def where_of(where, index):
     return '%s[%d]' % (where, index) if where else None
 
 
-def converge(api, items, purge=False, check_mode=False, parallelism=1, where='mappings'):
+def converge(api, items, purge=False, check_mode=False, parallelism=1, where='mappings', max_deletions=None,
+             allow_empty_purge=False, approved=None):
     """Make the API hold ``items``: validate each, refuse duplicates, resolve names, read the current
-    set once, plan, and (unless in check mode) send the writes. Raises MappingError for a failure
-    before any write; write failures are in the result's ``failures``."""
+    set once, plan, check the plan (``check_plan``: the safe-apply options), and (unless in check mode)
+    send the writes. Raises MappingError for a failure before any write; write failures are in the
+    result's ``failures``. The result carries the plan's fingerprint, the same in check mode."""
+    approved = check_safe_apply_options(api.provider, max_deletions, approved)
     wheres = [where_of(where, index) for index in range(len(items))]
     desired = [api.validate(item, label) for item, label in zip(items, wheres)]
     find_duplicates(api, desired, where or 'the task')
     api.resolve(desired, wheres)
     current = api.list_current(desired, purge)
     changes = plan(api, desired, current, purge=purge)
+    reports = sorted((c.report(api) for c in changes if c.action != UNCHANGED), key=change_order)
+    fingerprint = plan_fingerprint(api.provider.lower(), api.target(), reports)
+    check_plan(api, reports, fingerprint, purge=purge, empty=not items, max_deletions=max_deletions,
+               allow_empty_purge=allow_empty_purge, approved=approved)
     failures = []
     if not check_mode:
         failures = apply(api, changes, workers=parallelism)
         api.after_apply()
-    return Convergence(api, changes, current, failures, outcome(api, changes, current, check_mode=check_mode))
+    result = outcome(api, changes, current, check_mode=check_mode)
+    result['plan_fingerprint'] = fingerprint
+    return Convergence(api, changes, current, failures, result)
 
 
 def read_mappings(api, filters=None):

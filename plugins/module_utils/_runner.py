@@ -23,6 +23,12 @@ from ansible_collections.sso.mappings.plugins.module_utils import _arguments, _c
 from ansible_collections.sso.mappings.plugins.module_utils._errors import ApiError, MappingError
 
 STATE_OPTION = {'type': 'str', 'default': 'present', 'choices': ['present', 'absent']}
+# The set modules' safe-apply options (doc fragment sso.mappings.safe_apply), the same for every provider.
+SAFE_APPLY_OPTIONS = {
+    'max_deletions': {'type': 'int'},
+    'allow_empty_purge': {'type': 'bool', 'default': False},
+    'plan_fingerprint': {'type': 'str'},
+}
 
 
 class ProviderModules:
@@ -59,6 +65,7 @@ class ProviderModules:
         done = self._converge(module, [item], purge=False, where=None)
         result = done.result
         result.pop('mappings')
+        result.pop('plan_fingerprint')
         change = done.changes[0]
         api = done.api
         result['mapping'] = change.result if change.result is not None else change.after(api)
@@ -69,10 +76,14 @@ class ProviderModules:
     def run_set(self):
         item_option = self.item_option()
         spec = {'mappings': item_option, 'purge': {'type': 'bool', 'default': False}}
+        spec.update(SAFE_APPLY_OPTIONS)
         spec.update(self.write_options)
         module = self._module(spec)
-        items = [dict((name, item.get(name)) for name in item_option['options']) for item in module.params['mappings']]
-        self._exit(module, self._converge(module, items, purge=module.params['purge'], where='mappings').result)
+        params = module.params
+        items = [dict((name, item.get(name)) for name in item_option['options']) for item in params['mappings']]
+        done = self._converge(module, items, purge=params['purge'], where='mappings', max_deletions=params['max_deletions'],
+                              allow_empty_purge=params['allow_empty_purge'], approved=params['plan_fingerprint'])
+        self._exit(module, done.result)
 
     def run_info(self):
         module = self._module(dict(self.info_filters, **self.info_options))
@@ -108,12 +119,12 @@ class ProviderModules:
             module.warn(warning)
         return self.api_class(self.connection.client(settings), settings.options)
 
-    def _converge(self, module, items, purge, where):
+    def _converge(self, module, items, purge, where, **safe_apply):
         api = None
         try:
             api = self._start(module)
             done = _reconcile.converge(api, items, purge=purge, check_mode=module.check_mode,
-                                       parallelism=module.params['parallelism'], where=where)
+                                       parallelism=module.params['parallelism'], where=where, **safe_apply)
         except MappingError as error:
             _warn(module, api)
             module.fail_json(msg=str(error), changed=False, **_error_fields(error))
@@ -172,4 +183,6 @@ def _error_fields(error):
         if error.code:
             fields['error_code'] = error.code
         return fields
+    if isinstance(error, _reconcile.PlanRefused):
+        return {'plan_fingerprint': error.plan_fingerprint}
     return {}

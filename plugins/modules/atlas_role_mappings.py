@@ -91,6 +91,7 @@ options:
 extends_documentation_fragment:
   - sso.mappings.atlas
   - sso.mappings.connection
+  - sso.mappings.safe_apply
   - sso.mappings.attributes
   - sso.mappings.attributes.ATLAS
 seealso:
@@ -120,6 +121,23 @@ EXAMPLES = r'''
     # of ansible-playbook itself; the task keyword environment would show them at -vvvv.
     client_id: "{{ vault_atlas_client_id }}"
     client_secret: "{{ vault_atlas_client_secret }}"
+  delegate_to: localhost
+
+- name: Plan in check mode, never deleting more than 5 role mappings
+  sso.mappings.atlas_role_mappings:
+    purge: true
+    max_deletions: 5
+    mappings: "{{ atlas_role_mappings }}"
+  check_mode: true
+  delegate_to: localhost
+  register: plan
+
+- name: Apply exactly the plan reviewed above; if anything changed since, fail and write nothing
+  sso.mappings.atlas_role_mappings:
+    purge: true
+    max_deletions: 5
+    mappings: "{{ atlas_role_mappings }}"
+    plan_fingerprint: "{{ plan.plan_fingerprint }}"
   delegate_to: localhost
 '''
 
@@ -168,6 +186,14 @@ failures:
   returned: when some changes failed
   type: list
   elements: dict
+plan_fingerprint:
+  description:
+    - The SHA-256 (hexadecimal) of the plan's provider, target and changes; the same in check mode and in the real
+      run on the same state. Pass it as O(plan_fingerprint) to apply exactly this plan. The notes say how to
+      recompute it.
+  returned: success, and when O(max_deletions), O(allow_empty_purge) or O(plan_fingerprint) refuse the plan
+  type: str
+  sample: 9d4c3b7f1e0a5b2c8d6e4f1a3b5c7d9e0f2a4c6e8b1d3f5a7c9e0b2d4f6a8c1e
 diff:
   description: The affected mappings before and after, keyed by external group name, in the returned shape.
   returned: in diff mode

@@ -90,6 +90,7 @@ options:
 extends_documentation_fragment:
   - sso.mappings.confluent
   - sso.mappings.connection
+  - sso.mappings.safe_apply
   - sso.mappings.attributes
   - sso.mappings.attributes.CONFLUENT
 seealso:
@@ -132,6 +133,23 @@ EXAMPLES = r'''
     - name: Apply it back (changes nothing)
       sso.mappings.confluent_group_mappings:
         mappings: "{{ existing.mappings }}"
+  delegate_to: localhost
+
+- name: Plan in check mode, never deleting more than 5 group mappings
+  sso.mappings.confluent_group_mappings:
+    purge: true
+    max_deletions: 5
+    mappings: "{{ confluent_group_mappings }}"
+  check_mode: true
+  delegate_to: localhost
+  register: plan
+
+- name: Apply exactly the plan reviewed above; if anything changed since, fail and write nothing
+  sso.mappings.confluent_group_mappings:
+    purge: true
+    max_deletions: 5
+    mappings: "{{ confluent_group_mappings }}"
+    plan_fingerprint: "{{ plan.plan_fingerprint }}"
   delegate_to: localhost
 '''
 
@@ -219,6 +237,14 @@ failures:
   type: list
   elements: dict
   sample: [{action: create, key: bad-filter, msg: "Confluent: create group mapping 'bad-filter' failed: HTTP 422 ..."}]
+plan_fingerprint:
+  description:
+    - The SHA-256 (hexadecimal) of the plan's provider, target and changes; the same in check mode and in the real
+      run on the same state. Pass it as O(plan_fingerprint) to apply exactly this plan. The notes say how to
+      recompute it.
+  returned: success, and when O(max_deletions), O(allow_empty_purge) or O(plan_fingerprint) refuse the plan
+  type: str
+  sample: 9d4c3b7f1e0a5b2c8d6e4f1a3b5c7d9e0f2a4c6e8b1d3f5a7c9e0b2d4f6a8c1e
 diff:
   description: The affected mappings before and after, keyed by identity, in the returned shape.
   returned: in diff mode

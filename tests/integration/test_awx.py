@@ -222,3 +222,40 @@ def test_jobs_through_ansible_runner_with_the_credential_types_injected(runner, 
     assert (exported.status, exported.rc) == ('successful', 0), exported.stdout.read()
     host_vars = yaml.safe_load((tmp_path / 'export' / 'host_vars' / 'confluent-org.yml').read_text(encoding='utf-8'))
     assert [m['display_name'] for m in host_vars['confluent_group_mappings']] == ['engineering', 'intruder']
+
+
+def test_a_workflow_hands_the_audits_plans_to_apply_and_only_approved_plans_are_applied(runner, emulator, tmp_path):
+    """An AWX workflow: the audit job (check), an approval node, then the apply job. AWX passes the audit's
+    artifacts to the later nodes as extra variables; the apply job template's own extra variable
+    sso_mappings_approved_plans refers to the artifact sso_mappings_plans."""
+    inventory = job_inventory(emulator, confluent={'confluent_group_mappings_purge': True})
+    emulator.client.seed('confluent', group_mappings=[{'display_name': 'intruder', 'filter': 'true'}])
+    audited = runner('audit.yml', inventory, extravars={'audit_report_dir': str(tmp_path / 'audit')}, cmdline='--check')
+    assert (audited.status, audited.rc) == ('successful', 0), audited.stdout.read()
+    artifacts = stats_event(audited)['event_data']['artifact_data']
+    plans = artifacts['sso_mappings_plans']
+    assert sorted(plans) == ['aria-lcm', 'atlas-org', 'confluent-org']
+    assert dict((host, entry['plan_fingerprint']) for host, entry in artifacts['sso_mappings_drift'].items()) == plans
+    template_vars = {'sso_mappings_approved_plans': '{{ sso_mappings_plans | default({}) }}'}
+
+    # The apply job without the audit's artifacts (launched on its own): nothing approved, nothing written.
+    alone = runner('apply.yml', inventory, extravars=template_vars)
+    assert alone.status == 'failed' and alone.rc != 0
+    assert alone.stdout.read().count('has no approved plan in sso_mappings_approved_plans') >= 3
+    # The same with a reference that cannot be resolved: every host fails, none is applied unapproved.
+    unresolved = runner('apply.yml', inventory, extravars={'sso_mappings_approved_plans': '{{ sso_mappings_plans }}'})
+    assert unresolved.status == 'failed'
+    assert [w for w in emulator.client.writes() if w['path'] != TOKEN_PATH] == []
+
+    # Between approval and apply, someone creates the Atlas mapping by hand: that host's plan changed, it is refused.
+    emulator.client.seed('atlas', role_mappings=[{'externalGroupName': 'atlas-admins', 'roleAssignments': [
+        {'role': 'ORG_MEMBER', 'orgId': emulator.client.state('atlas')['org_id']}]}])
+    emulator.client.clear_requests()
+    applied = runner('apply.yml', inventory, extravars=dict(artifacts, **template_vars))
+    assert applied.status == 'failed'
+    output = applied.stdout.read()
+    assert 'atlas-org [atlas]: FAILED: Atlas: the plan is not the approved one' in output
+    assert 'confluent-org [confluent]: changed (created 1, updated 0, deleted 1, unchanged 0)' in output
+    assert 'aria-lcm [aria]: changed (created 1' in output
+    assert sorted(set(w['provider'] for w in emulator.client.writes() if w['path'] != TOKEN_PATH)) == ['aria', 'confluent']
+    assert [m['display_name'] for m in emulator.client.state('confluent')['group_mappings']] == ['engineering']

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from ansible_collections.sso.mappings.plugins.filter.mappings import MODULES
+from ansible_collections.sso.mappings.plugins.module_utils._runner import SAFE_APPLY_OPTIONS
 
 ROLES = Path(__file__).resolve().parents[3] / 'roles'
 COMPARED = ('type', 'elements', 'choices')
@@ -111,3 +112,23 @@ def test_the_main_entry_points_own_variables_are_the_set_modules_options(provide
         assert options[variable]['type'] == write[option]['type']
         assert options[variable]['default'] == write[option]['default'] == defaults[variable]
         assert module_options[option] == '{{ %s }}' % variable
+
+
+@pytest.mark.parametrize('provider', sorted(MODULES))
+def test_the_safe_apply_variables_reach_the_set_modules_options(provider):
+    """<desired set>_max_deletions, _allow_empty_purge and _plan_fingerprint: the option's type and default, passed
+    to the set module, the first and the last falling back to the playbook-wide sso_mappings_ variable."""
+    variable = MODULES[provider].role_variable
+    options = role_spec(provider)['main']['options']
+    with open(ROLES / provider / 'defaults' / 'main.yml', encoding='utf-8') as handle:
+        defaults = yaml.safe_load(handle)
+    with open(ROLES / provider / 'tasks' / 'main.yml', encoding='utf-8') as handle:
+        (module_args,) = [task['sso.mappings.' + variable] for task in yaml.safe_load(handle) if 'sso.mappings.' + variable in task]
+    for name, option in sorted(SAFE_APPLY_OPTIONS.items()):
+        role_variable = '%s_%s' % (variable, name)
+        assert options[role_variable]['type'] == option['type'], role_variable
+        assert options[role_variable].get('default') == option.get('default') == defaults.get(role_variable), role_variable
+        if 'default' in option:
+            assert module_args[name] == '{{ %s }}' % role_variable
+        else:
+            assert module_args[name] == '{{ %s | default(sso_mappings_%s | default(omit)) }}' % (role_variable, name)

@@ -20,8 +20,8 @@ def result(*changes, summary=None, changed=None):
 
 def test_filters_are_registered():
     assert sorted(filters.FilterModule().filters()) == [
-        'drift_markdown', 'drift_report', 'mapping_drift', 'mapping_export', 'mapping_failure', 'mapping_problems',
-        'mapping_summary', 'mapping_target']
+        'approved_plan', 'drift_markdown', 'drift_report', 'mapping_drift', 'mapping_export', 'mapping_failure',
+        'mapping_problems', 'mapping_summary', 'mapping_target']
 
 
 def test_drift_lists_only_the_changed_fields_of_an_update():
@@ -50,6 +50,28 @@ def test_status_names_in_check_mode_and_in_a_real_run():
     assert filters.mapping_drift(result(), 'atlas', check_mode=False)['status'] == 'unchanged'
     change = {'action': 'create', 'key': 'g', 'before': {}, 'after': {'external_group_name': 'g'}}
     assert filters.mapping_drift(result(change), 'atlas', check_mode=False)['status'] == 'changed'
+
+
+def test_the_entry_carries_the_plan_fingerprint():
+    fingerprint = 'ab' * 32
+    assert filters.mapping_drift(dict(result(), plan_fingerprint=fingerprint), 'aria')['plan_fingerprint'] == fingerprint
+    failed = filters.mapping_drift({'failed': True, 'msg': 'refused', 'plan_fingerprint': fingerprint}, 'aria')
+    assert 'plan_fingerprint' not in failed  # a plan that was refused is not one to approve
+
+
+def test_the_approved_plan_of_a_host():
+    plans = {'org-a': 'ab' * 32, 'org-b': None}
+    assert filters.approved_plan(plans, 'org-a') == 'ab' * 32
+    assert filters.approved_plan('{"org-a":"%s"}' % ('cd' * 32), 'org-a') == 'cd' * 32  # -e name=<JSON text>
+    with pytest.raises(AnsibleFilterError, match=r'org-b has no approved plan in sso_mappings_approved_plans '
+                                                 r'\(hosts with a plan: org-a\), so nothing is written to it'):
+        filters.approved_plan(plans, 'org-b')
+    with pytest.raises(AnsibleFilterError, match=r'org-c has no approved plan .*\(no host has a plan\)'):
+        filters.approved_plan({}, 'org-c')
+    for bad, said in ((['org-a'], 'a list'), ('{"org-a": ', 'text that is not a JSON dictionary'), (None, 'null'),
+                      ('"org-a"', 'text that is not a JSON dictionary')):
+        with pytest.raises(AnsibleFilterError, match='must be a dictionary of host name to plan_fingerprint.*got %s' % said):
+            filters.approved_plan(bad, 'org-a')
 
 
 def test_a_failed_result_gives_a_failed_entry():

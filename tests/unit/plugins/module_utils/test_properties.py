@@ -206,7 +206,7 @@ def check_properties(api_class, existing, raw_items, purge, data):
     api = api_class(existing)
     try:
         # Check mode first: the whole module flow, no write.
-        checked = _reconcile.converge(api, [dict(i) for i in raw_items], purge=purge, check_mode=True)
+        checked = _reconcile.converge(api, [dict(i) for i in raw_items], purge=purge, check_mode=True, allow_empty_purge=True)
     except InputError:
         return  # the items repeat an identity: refused before any request, as the module does
     assert api.writes == []
@@ -215,7 +215,7 @@ def check_properties(api_class, existing, raw_items, purge, data):
     # Order-independent: the desired items and the current set in any order give the same plan.
     api.order = data.draw(st.permutations(range(len(api.store))))
     shuffled = data.draw(st.permutations(raw_items))
-    reordered = _reconcile.converge(api, [dict(i) for i in shuffled], purge=purge, check_mode=True)
+    reordered = _reconcile.converge(api, [dict(i) for i in shuffled], purge=purge, check_mode=True, allow_empty_purge=True)
     assert summary_of(reordered.changes) == summary_of(checked.changes)
     api.order = None
 
@@ -226,15 +226,17 @@ def check_properties(api_class, existing, raw_items, purge, data):
             assert purge or any(identity in absent for identity in api.identities(change.current))
 
     # Check mode reports what the real run does.
-    done = _reconcile.converge(api, [dict(i) for i in raw_items], purge=purge)
+    done = _reconcile.converge(api, [dict(i) for i in raw_items], purge=purge, allow_empty_purge=True,
+                               approved=checked.result['plan_fingerprint'])
     assert done.failures == []
     real = done.result
     assert [(c['action'], c['key']) for c in checked.result['changes']] == [(c['action'], c['key']) for c in real['changes']]
     assert checked.result['summary'] == real['summary']
+    assert checked.result['plan_fingerprint'] == real['plan_fingerprint']  # the plan reviewed is the plan applied
     assert checked.result['changed'] == real['changed'] == bool(api.writes)
 
     # Applying the plan, then planning again: no change, and the store holds the desired set.
-    again = _reconcile.converge(api, [dict(i) for i in raw_items], purge=purge, check_mode=True)
+    again = _reconcile.converge(api, [dict(i) for i in raw_items], purge=purge, check_mode=True, allow_empty_purge=True)
     assert [c.action for c in again.changes if c.action != 'unchanged'] == []
     stored = set(identity for m in api.store.values() for identity in api.identities(m)[-1:])
     present = set(api.identity(d) for d in desired if d.get('state', 'present') == 'present')

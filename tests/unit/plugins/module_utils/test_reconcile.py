@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 import pytest
@@ -211,3 +212,142 @@ def test_plan_properties(existing, desired, purge, data):
     _reconcile.apply(api, plan)
     after = _reconcile.plan(api, desired, api.list_current(), purge=purge)
     assert all(c.action == 'unchanged' for c in after)
+
+
+# Safe apply: the plan fingerprint and the checks of the plan.
+PINNED_CHANGES = [
+    {'action': 'delete', 'key': 'stale', 'before': {'id': 'group-9', 'display_name': 'stale', 'filter': 'true'}, 'after': {}},
+    {'action': 'create', 'key': '\u00e9ng', 'before': {},
+     'after': {'display_name': '\u00e9ng', 'filter': '"\u00e9ng" in groups', 'description': ''}},
+    {'action': 'update', 'key': 'ops', 'before': {'display_name': 'ops', 'description': 'Old'},
+     'after': {'display_name': 'ops', 'description': 'New'}},
+]
+PINNED_TARGET = {'base_url': 'https://api.confluent.cloud',
+                 'organization': 'crn://confluent.cloud/organization=1111aaaa-11aa-11aa-11aa-111111aaaaaa'}
+# The canonical text, written out: sorted keys, no white space, ASCII only, changes by key, then action.
+PINNED_TEXT = (
+    '{"changes":['
+    '{"action":"update","after":{"description":"New","display_name":"ops"},'
+    '"before":{"description":"Old","display_name":"ops"},"key":"ops"},'
+    '{"action":"delete","after":{},"before":{"display_name":"stale","filter":"true","id":"group-9"},"key":"stale"},'
+    '{"action":"create","after":{"description":"","display_name":"\\u00e9ng","filter":"\\"\\u00e9ng\\" in groups"},'
+    '"before":{},"key":"\\u00e9ng"}],'
+    '"provider":"confluent",'
+    '"target":{"base_url":"https://api.confluent.cloud",'
+    '"organization":"crn://confluent.cloud/organization=1111aaaa-11aa-11aa-11aa-111111aaaaaa"}}'
+)
+
+
+def test_the_plan_fingerprint_is_pinned():
+    """The documented canonical form, and its digest: users recompute it and audits publish it, so a
+    change to either must be a conscious one (a changelog entry: every approved plan is void)."""
+    assert hashlib.sha256(PINNED_TEXT.encode('ascii')).hexdigest() == (
+        '61ade4502f242fa9195ae9fe49f8cc9acb210f36b07f5873c5766839e7363b19')
+    assert _reconcile.plan_fingerprint('confluent', PINNED_TARGET, PINNED_CHANGES) == (
+        '61ade4502f242fa9195ae9fe49f8cc9acb210f36b07f5873c5766839e7363b19')
+    # In any order, and with extra fields in a change, the same plan.
+    shuffled = [dict(c, extra=1) for c in reversed(PINNED_CHANGES)]
+    assert _reconcile.plan_fingerprint('confluent', PINNED_TARGET, shuffled) == (
+        '61ade4502f242fa9195ae9fe49f8cc9acb210f36b07f5873c5766839e7363b19')
+    assert _reconcile.plan_fingerprint('confluent', PINNED_TARGET, []) == (
+        'e13fe7ec08bbf7217ab12c1cc3fb825d34d6265fb45dced054882f1faf9b7b9b')
+    # Every part counts: the provider, the target, each change's action, key, before and after.
+    variants = [('atlas', PINNED_TARGET, PINNED_CHANGES),
+                ('confluent', dict(PINNED_TARGET, organization=None), PINNED_CHANGES),
+                ('confluent', PINNED_TARGET, PINNED_CHANGES[1:])]
+    for field, value in (('action', 'update'), ('key', 'other'), ('before', {}), ('after', {'display_name': 'x'})):
+        variants.append(('confluent', PINNED_TARGET, [dict(PINNED_CHANGES[0], **{field: value})] + PINNED_CHANGES[1:]))
+    digests = set(_reconcile.plan_fingerprint(*variant) for variant in variants)
+    assert len(digests) == len(variants)
+    assert '61ade4502f242fa9195ae9fe49f8cc9acb210f36b07f5873c5766839e7363b19' not in digests
+
+
+def test_the_returned_changes_are_in_the_fingerprints_order():
+    api = MemoryApi([{'name': 'dup', 'value': 2}, {'name': 'dup', 'value': 1}, {'name': 'a', 'value': 1}])
+    result = converge(api, [{'name': 'b', 'value': 1}], purge=True, check_mode=True)[0]
+    assert result['changes'] == sorted(result['changes'], key=_reconcile.change_order)
+    assert [c['key'] for c in result['changes']] == ['a', 'b', 'dup', 'dup']
+    assert [c['before']['id'] for c in result['changes'][2:]] == ['m1', 'm2']  # one name twice: by content
+    assert result['plan_fingerprint'] == _reconcile.plan_fingerprint('memory', {'base_url': None}, result['changes'])
+
+
+def test_the_fingerprint_is_the_same_in_check_mode_and_in_the_real_run():
+    desired = [{'name': 'a', 'value': 9}, {'name': 'z', 'value': 1}]
+    api = MemoryApi([{'name': 'a', 'value': 1}, {'name': 'x', 'value': 1}])
+    checked = converge(api, desired, purge=True, check_mode=True)[0]
+    real = converge(api, desired, purge=True)[0]
+    assert checked['plan_fingerprint'] == real['plan_fingerprint']
+    assert real['changes'] and api.writes
+    again = converge(api, desired, purge=True)[0]
+    assert again['changes'] == [] and again['plan_fingerprint'] != real['plan_fingerprint']
+
+
+def refused(api, desired, message, **options):
+    with pytest.raises(_reconcile.PlanRefused, match=message) as caught:
+        _reconcile.converge(api, desired, **options)
+    assert api.writes == []
+    return caught.value
+
+
+@pytest.mark.parametrize('check_mode', [True, False])
+def test_max_deletions_refuses_a_bigger_plan_before_any_write(check_mode):
+    existing = [{'name': 'n%02d' % i, 'value': 1} for i in range(12)]
+    api = MemoryApi(existing)
+    error = refused(api, [{'name': 'n00', 'value': 1}], r'deletes 11 mappings, more than max_deletions \(10\): '
+                    r'n01, n02, .*, n10 and 1 more\. Nothing was changed', purge=True, max_deletions=10,
+                    check_mode=check_mode)
+    assert 'n11' not in str(error) and len(error.plan_fingerprint) == 64
+    # state: absent counts too.
+    refused(api, [{'name': 'n00', 'state': 'absent'}], r'deletes 1 mapping, more than max_deletions \(0\): n00',
+            max_deletions=0, check_mode=check_mode)
+    done = _reconcile.converge(api, [{'name': 'n00', 'value': 1}], purge=True, max_deletions=11, check_mode=check_mode)
+    assert done.result['summary']['deleted'] == 11
+    assert len(api.writes) == (0 if check_mode else 11)
+
+
+@pytest.mark.parametrize('check_mode', [True, False])
+def test_an_empty_purge_is_refused_unless_allowed(check_mode):
+    api = MemoryApi([{'name': 'a', 'value': 1}, {'name': 'b', 'value': 1}])
+    refused(api, [], r'purge with an empty mappings list would delete every mapping there is, 2 mappings \(a, b\)\. '
+            r'Nothing was changed.*allow_empty_purge', purge=True, check_mode=check_mode)
+    # Allowed, but still within max_deletions.
+    refused(api, [], r'deletes 2 mappings, more than max_deletions \(1\)', purge=True, allow_empty_purge=True,
+            max_deletions=1, check_mode=check_mode)
+    done = _reconcile.converge(api, [], purge=True, allow_empty_purge=True, check_mode=check_mode)
+    assert done.result['summary']['deleted'] == 2
+    # An empty purge of an empty target deletes nothing: nothing to refuse.
+    assert _reconcile.converge(MemoryApi(), [], purge=True).result['changed'] is False
+    # Without purge, an empty list changes nothing.
+    assert _reconcile.converge(MemoryApi([{'name': 'a', 'value': 1}]), []).result['changed'] is False
+
+
+@pytest.mark.parametrize('check_mode', [True, False])
+def test_only_the_approved_plan_is_applied(check_mode):
+    desired = [{'name': 'a', 'value': 2}, {'name': 'new', 'value': 1}]
+    api = MemoryApi([{'name': 'a', 'value': 1}, {'name': 'old', 'value': 1}])
+    approved = converge(api, desired, purge=True, check_mode=True)[0]['plan_fingerprint']
+    # The state changes behind the plan's back: another plan, refused, naming both fingerprints and its changes.
+    api.store['m2']['value'] = 5
+    api.store['m9'] = {'id': 'm9', 'name': 'intruder', 'value': 1}
+    error = refused(api, desired, 'the plan is not the approved one', purge=True, approved=approved.upper(),
+                    check_mode=check_mode)
+    assert approved in str(error) and error.plan_fingerprint in str(error) and error.plan_fingerprint != approved
+    assert 'Planned changes: update a, delete intruder, create new, delete old.' in str(error)
+    del api.store['m9']
+    refused(api, desired, 'the plan is not the approved one', purge=True, approved=approved, check_mode=check_mode)
+    api.store['m2']['value'] = 1  # back to the state the plan was made on
+    done = _reconcile.converge(api, desired, purge=True, approved=approved, check_mode=check_mode)
+    assert done.result['plan_fingerprint'] == approved
+    assert len(api.writes) == (0 if check_mode else 3)
+
+
+def test_the_safe_apply_options_are_checked_before_any_request():
+    class NoRequests(MemoryApi):
+        def list_current(self, desired=None, purge=False):
+            raise AssertionError('no request may be sent')
+
+    with pytest.raises(InputError, match=r'Memory: max_deletions must be 0 or more, got -1'):
+        _reconcile.converge(NoRequests(), [], max_deletions=-1)
+    for bad in ('', 'abc', '0' * 63, 'g' * 64, '0' * 65):
+        with pytest.raises(InputError, match=r'Memory: plan_fingerprint must be 64 hexadecimal digits'):
+            _reconcile.converge(NoRequests(), [], approved=bad)
