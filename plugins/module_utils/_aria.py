@@ -229,16 +229,32 @@ class AriaGroupMappings(MappingApi):
         return 'group %s@%s' % identity[1:]
 
     def matches_filters(self, mapping, filters):
+        # The whole list is read, so the look-up's matching plays no part; a name filter written
+        # <name>@<domain> names the group <name> of that domain, as in the writing modules.
+        filters = dict(filters)
+        if 'display_name' in filters:
+            filters['display_name'] = bare_name(filters['display_name'], mapping.get('domain'))
         return all((mapping.get(name) or '').lower() == value.lower() for name, value in filters.items())
 
     def list_current(self, desired=None, purge=False):
         if desired is not None and len(desired) == 1 and not purge:
             # One group: the look-up by name reads far less than the whole list.
-            return self._by_name(desired[0]['display_name'])
+            return self._by_name(desired[0])
         reply = self._read(GROUPS_V1, 'list groups')
         return [self.normalise(g) for g in _groups(reply.data)]
 
-    def _by_name(self, display_name):
+    def _by_name(self, desired):
+        """The groups the look-up by name finds for one desired group. Nothing says whether the appliance finds
+        a group written ``<name>@<domain>`` when asked for ``<name>``, or the reverse: when the name as given finds
+        no group of this identity, the other spelling is asked too, so that a miss never becomes a duplicate."""
+        groups = self._look_up(desired['display_name'])
+        if not any(self.identities(g) == [self.identity(desired)] for g in groups):
+            bare = bare_name(desired['display_name'], desired['domain'])
+            other = '%s@%s' % (bare, desired['domain']) if bare == desired['display_name'] else bare
+            groups += self._look_up(other)
+        return groups
+
+    def _look_up(self, display_name):
         reply = self.client.request('GET', '%s/name/%s' % (GROUPS, quote(display_name, safe='')),
                                     'look up group %r' % display_name, expected=(200, 404))
         if reply.status == 404:
@@ -249,7 +265,7 @@ class AriaGroupMappings(MappingApi):
         return [self.normalise(g) for g in _groups(reply.data)]
 
     def _find(self, desired):
-        for group in self._by_name(desired['display_name']):
+        for group in self._by_name(desired):
             if self.identities(group) == [self.identity(desired)]:
                 return group
         return None

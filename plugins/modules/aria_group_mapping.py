@@ -14,6 +14,9 @@ description:
   - Adds, updates or removes an identity-provider group in VMware Aria Suite Lifecycle (formerly vRealize Suite
     Lifecycle Manager) together with the Suite Lifecycle roles its members get.
   - The group is identified by O(display_name) and O(domain), found with the appliance's look-up by name.
+    A name the appliance shows as V(<name>@<domain>) is the group V(<name>) of that domain; when the name as given
+    finds no such group, the other spelling is looked up too, so an appliance that matches names exactly never
+    gets a duplicate.
   - O(mapped_roles) are compared as a set; an update sends the complete desired list.
   - To manage every group of an appliance in one task, use M(sso.mappings.aria_group_mappings).
 options:

@@ -18,6 +18,8 @@ options:
   display_name:
     description:
       - Return only groups with this name (compared without regard to case).
+      - V(<name>@<domain>) with the group's own domain is the same as V(<name>), as the appliance may show a name
+        either way.
     type: str
   domain:
     description:

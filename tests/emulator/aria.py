@@ -74,10 +74,13 @@ class AriaProvider(Provider):
         "missing_name": "404",      # look-up by name that finds nothing: "404" with the error body, or "empty" (200 [])
         "authzn_api": "served",     # "retired": the appliance of VCF 9.1 serves no /lcm/authzn (404 for every path)
         "display_name_format": "name",  # "name@domain": answers write a group's displayName as <name>@<domain>
+        "name_lookup": "exact",     # the look-up by name matches the displayName as answers show it; "both": also
+                                    # the other spelling (<name> for <name>@<domain> of the group's domain, and back)
     }
     CHOICES = {"create_answer": ("201", "200-empty"), "update_answer": ("200", "204"),
                "delete_answer": ("200", "204"), "missing_name": ("404", "empty"),
-               "authzn_api": ("served", "retired"), "display_name_format": ("name", "name@domain")}
+               "authzn_api": ("served", "retired"), "display_name_format": ("name", "name@domain"),
+               "name_lookup": ("exact", "both")}
 
     def route_table(self):
         return [
@@ -184,6 +187,16 @@ class AriaProvider(Provider):
             return display_name[:-len(suffix)]
         return display_name
 
+    def _lookup_names(self, record):
+        """The names the look-up by name finds a group by, in lower case: the displayName as answers show it, and
+        with name_lookup both also the other spelling, <name> and <name>@<domain> alike."""
+        shown = self._shown_name(record).lower()
+        if self.options["name_lookup"] == "exact":
+            return {shown}
+        suffix = "@" + record["domain"].lower()
+        bare = shown[:-len(suffix)] if len(shown) > len(suffix) and shown.endswith(suffix) else shown
+        return {bare, bare + suffix}
+
     def _render(self, record):
         metadata = record.get("groupMetadata")
         if metadata is not None:
@@ -275,9 +288,7 @@ class AriaProvider(Provider):
 
     def groups_by_name(self, request):
         wanted = request.params["displayName"].lower()
-        # Either spelling of a name finds the group (with display_name_format name@domain both are in use).
-        found = [self._render(r) for r in self.groups.values()
-                 if wanted in (r["displayName"].lower(), self._shown_name(r).lower())]
+        found = [self._render(r) for r in self.groups.values() if wanted in self._lookup_names(r)]
         if not found and self.options["missing_name"] == "404":
             raise self.fail(request, 404, "No group with display name %s" % request.params["displayName"],
                             code="LCM_AUTHZN_GROUP_NOT_FOUND_ERROR0404")

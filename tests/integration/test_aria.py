@@ -163,15 +163,18 @@ def test_one_group_through_its_life_with_every_answer_variant(ansible, emulator,
 
     requests = [r for r in emulator.client.requests() if r['operation'] != 'getAllExternalRolesV2UsingGET']
     missing = 404 if options['missing_name'] == '404' else 200
+    # A look-up that misses asks for the other spelling, eng@example.com, as well.
+    miss = [(LOOKUP, missing), (LOOKUP, missing)]
     # A write answered without the group is followed by a look-up by name that reads it again.
     reread = [] if bodies else [(LOOKUP, 200)]
     assert [(r['operation'], r['status']) for r in requests] == (
-        [(LOOKUP, missing)]
-        + [(LOOKUP, missing), ('createGroupV2UsingPOST', 201 if bodies else 200)] + reread
+        miss
+        + miss + [('createGroupV2UsingPOST', 201 if bodies else 200)] + reread
         + [(LOOKUP, 200)]
         + [(LOOKUP, 200), ('updateGroupByIdV2UsingPATCH', 200 if bodies else 204)] + reread
         + [(LOOKUP, 200), ('deleteGroupByIdV2UsingDELETE', 200 if bodies else 204)]
-        + [(LOOKUP, missing)])
+        + miss)
+    assert [r['path'] for r in requests[:2]] == [GROUPS + '/name/eng', GROUPS + '/name/eng%40example.com']
     patch = next(r for r in requests if r['method'] == 'PATCH')
     assert patch['path'] == '%s/%s' % (GROUPS, created['vmid'])
     # The complete desired role set, as vmids, with the fields the group already has.
@@ -234,6 +237,40 @@ def test_a_name_read_back_as_name_at_domain_is_the_same_group_and_converges(ansi
         ('PATCH', 'lcm-admins' + suffix),  # sent back as the appliance wrote it: never a rename
         ('POST', 'lcm-content')]
     assert writes[0]['status'] == 200 and writes[1]['status'] == 201
+
+
+@pytest.mark.parametrize('name_lookup', ['exact', 'both'])
+def test_one_group_shown_as_name_at_domain_is_found_whichever_spelling_the_look_up_matches(ansible, emulator,
+                                                                                           aria_connection, name_lookup):
+    """Nothing says whether the appliance's look-up by name finds eng@example.com when asked for eng: a miss asks for
+    the other spelling too, so an exact look-up never leads to a duplicate."""
+    emulator.client.config(aria={'display_name_format': 'name@domain', 'name_lookup': name_lookup})
+    one = dict(aria_connection, display_name='eng', domain=DOMAIN)
+    run = ansible.run([
+        task(ONE, name='create', mapped_roles=['LCM Admin'], **one),
+        task(ONE, name='again', mapped_roles=['LCM Admin'], **one),
+        task(INFO, name='info', display_name='ENG@example.com', **aria_connection),
+        task(ONE, name='absent', state='absent', **one),
+        task(ONE, name='absent again', state='absent', **one),
+    ]).assert_ok()
+    assert [run.task(name)['changed'] for name in ('create', 'again', 'absent', 'absent again')] == [
+        True, False, True, False]
+    vmid = run.task('create')['mapping']['vmid']
+    assert run.task('again')['mapping'] == {'vmid': vmid, 'display_name': 'eng', 'domain': DOMAIN,
+                                            'mapped_roles': ['LCM Admin'], 'is_disabled': False}
+    # The _info filter reads the whole list and takes either spelling.
+    assert [m['vmid'] for m in run.task('info')['mappings']] == [vmid]
+    requests = emulator.client.requests()
+    writes = [(w['method'], w['path']) for w in emulator.client.writes()]
+    assert writes == [('POST', GROUPS), ('DELETE', '%s/%s' % (GROUPS, vmid))]
+    look_ups = [(r['path'].rsplit('/', 1)[1], r['status']) for r in requests if r['operation'] == LOOKUP]
+    found = [('eng', 404), ('eng%40example.com', 200)] if name_lookup == 'exact' else [('eng', 200)]
+    assert look_ups == (
+        [('eng', 404), ('eng%40example.com', 404)]  # create: neither spelling finds it
+        + found  # again: found, no write
+        + found  # absent: found, then deleted
+        + [('eng', 404), ('eng%40example.com', 404)])  # absent again
+    assert state(emulator) == {}
 
 
 def test_purge_deletes_exactly_the_unlisted(ansible, emulator, aria_connection):

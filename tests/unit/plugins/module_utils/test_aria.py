@@ -116,6 +116,8 @@ def test_identity_ignores_case_and_the_key_keeps_the_spelling():
     assert api.key(item) == 'LCM-Admins@Example.COM'
     assert api.identity(item) != api.identity({'display_name': 'LCM-Admins', 'domain': 'other.com'})
     assert api.matches_filters(CURRENT, {'display_name': 'LCM-ADMINS'})
+    assert api.matches_filters(CURRENT, {'display_name': 'lcm-admins@Example.com'})
+    assert not api.matches_filters(CURRENT, {'display_name': 'lcm-admins@other.com'})
     assert not api.matches_filters(CURRENT, {'domain': 'other.com'})
 
 
@@ -178,11 +180,34 @@ def test_list_reads_the_v1_list_and_tolerates_an_envelope(scripted):
     assert {r.url for r in transport.sent} == {'https://lcm.example.test/lcm/authzn/api/groups'}
 
 
-@pytest.mark.parametrize('missing', [(404, {'errorCode': 'LCM_NOT_FOUND', 'message': 'none'}), (200, [])])
+LOOK_UP = 'https://lcm.example.test/lcm/authzn/api/v2/groups/name/'
+MISSING = (404, {'errorCode': 'LCM_NOT_FOUND', 'message': 'none'})
+
+
+@pytest.mark.parametrize('missing', [MISSING, (200, [])])
 def test_one_group_is_looked_up_by_name_and_404_means_none(scripted, missing):
-    api, transport = api_with([missing], scripted)
+    api, transport = api_with([missing, missing], scripted)
     assert api.list_current([{'display_name': 'a b/c', 'domain': 'example.com'}]) == []
-    assert transport.sent[0].url == 'https://lcm.example.test/lcm/authzn/api/v2/groups/name/a%20b%2Fc'
+    assert [r.url for r in transport.sent] == [LOOK_UP + 'a%20b%2Fc', LOOK_UP + 'a%20b%2Fc%40example.com']
+
+
+@pytest.mark.parametrize('written, first, other', [
+    ('lcm-admins', 'lcm-admins', 'lcm-admins%40example.com'),
+    ('lcm-admins@example.com', 'lcm-admins%40example.com', 'lcm-admins'),
+])
+@pytest.mark.parametrize('miss', [MISSING, (200, []), (200, [dict(RAW, domain='other.com')])],
+                         ids=['404', 'empty', 'another-domain'])
+def test_a_look_up_that_misses_asks_for_the_other_spelling_once(scripted, written, first, other, miss):
+    api, transport = api_with([miss, (200, [dict(RAW, displayName='lcm-admins@example.com')])], scripted)
+    current = api.list_current([{'display_name': written, 'domain': 'example.com'}])
+    assert CURRENT in current
+    assert [r.url for r in transport.sent] == [LOOK_UP + first, LOOK_UP + other]
+
+
+def test_a_look_up_that_finds_the_group_asks_nothing_more(scripted):
+    api, transport = api_with([(200, [RAW])], scripted)
+    assert api.list_current([{'display_name': 'LCM-Admins', 'domain': 'example.com'}]) == [CURRENT]
+    assert len(transport.sent) == 1
 
 
 def test_create_answered_200_without_a_body_reads_the_group_again(scripted):
@@ -202,9 +227,10 @@ def test_create_answered_201_uses_the_answer(scripted):
 
 
 def test_an_accepted_write_that_cannot_be_found_afterwards_is_an_error(scripted):
-    api, _transport = api_with([(200, None), (404, {'errorCode': 'LCM_NOT_FOUND', 'message': 'none'})], scripted)
+    api, transport = api_with([(200, None), MISSING, MISSING], scripted)
     with pytest.raises(ApiError, match='cannot be found afterwards'):
         api.create({'display_name': 'lcm-admins', 'domain': 'example.com'})
+    assert [r.method for r in transport.sent] == ['POST', 'GET', 'GET']  # both spellings asked
 
 
 def test_update_sends_the_complete_role_set_and_reads_again_after_204(scripted):
