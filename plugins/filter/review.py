@@ -17,9 +17,13 @@ from __future__ import annotations
 
 from ansible_collections.sso.mappings.plugins.plugin_utils import _pages, _review
 
-PLATFORMS, PRIVILEGED_ROLES, CSV_HEADER = _review.PLATFORMS, _review.PRIVILEGED_ROLES, _review.CSV_HEADER
-access_review, access_review_summary, access_review_csv = _review.access_review, _review.access_review_summary, _review.access_review_csv
+PLATFORMS = _review.PLATFORMS
+PRIVILEGED_ROLES = _review.PRIVILEGED_ROLES
+CSV_HEADER = _review.CSV_HEADER
 is_privileged = _review.is_privileged
+access_review = _review.access_review
+access_review_summary = _review.access_review_summary
+access_review_csv = _review.access_review_csv
 
 
 def access_review_markdown(report, projects=None, policy=None, template=None):
