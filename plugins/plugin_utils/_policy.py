@@ -138,29 +138,43 @@ def policy_problems(policy, today=None):
             problems.append('%s.tiers.%s must be a dictionary of provider to role names, got %s' % (WHERE, name, _arguments.type_name(tier)))
         else:
             problems.extend(_arguments.problems(TIER_SPEC, tier, '%s.tiers.%s' % (WHERE, name)))
-    if problems:
-        return problems
-    tiers = set(BUILT_IN_TIERS) | set(policy.get('tiers') or {})
+    # What a shape cannot say, of each rule and waiver whose shape is right.
+    tiers = set(BUILT_IN_TIERS) | set(policy.get('tiers') or {} if isinstance(policy.get('tiers'), dict) else ())
+    rules = policy.get('rules') if isinstance(policy.get('rules'), list) else []
+    waivers = policy.get('waivers') if isinstance(policy.get('waivers'), list) else []
     ids = {}
-    for index, rule in enumerate(policy.get('rules') or []):
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, dict) or rule.get('id') is None:
+            continue
         rule_id = str(rule['id'])
-        problems.extend(_rule_problems(_rule_label(index, rule), rule, tiers))
         if rule_id in ids:
             problems.append('%s: id %r is already the id of %s.rules[%d]' % (_rule_label(index, rule), rule_id, WHERE, ids[rule_id]))
         ids.setdefault(rule_id, index)
+        if _well_shaped(problems, '%s.rules[%d]' % (WHERE, index)):
+            problems.extend(_rule_problems(_rule_label(index, rule), rule, tiers))
     day = today_utc(today)
-    for index, waiver in enumerate(policy.get('waivers') or []):
-        label = _waiver_label(index, waiver)
-        if str(waiver['rule']) not in ids:
-            problems.append('%s: rule %r is not the id of any rule (ids: %s)' % (label, waiver['rule'], ', '.join(ids) or 'none'))
-        if not str(waiver['reason']).strip():
-            problems.append('%s: reason must say why the finding is accepted' % label)
-        expires = _day(waiver['expires'])
-        if expires is None:
-            problems.append('%s: expires must be a date (YYYY-MM-DD), got %r' % (label, waiver['expires']))
-        elif expires > day + timedelta(days=WAIVER_DAYS):
-            problems.append('%s: expires %s is more than %d days after %s; a waiver is reviewed at least once a year'
-                            % (label, expires.isoformat(), WAIVER_DAYS, day.isoformat()))
+    for index, waiver in enumerate(waivers):
+        if _well_shaped(problems, '%s.waivers[%d]' % (WHERE, index)):
+            problems.extend(_waiver_problems(_waiver_label(index, waiver), waiver, ids, day))
+    return problems
+
+
+def _well_shaped(problems, prefix):
+    return not any(p.startswith(prefix) and p[len(prefix):][:1] in (':', '.', ' ') for p in problems)
+
+
+def _waiver_problems(label, waiver, ids, day):
+    problems = []
+    if str(waiver['rule']) not in ids:
+        problems.append('%s: rule %r is not the id of any rule (ids: %s)' % (label, waiver['rule'], ', '.join(ids) or 'none'))
+    if not str(waiver['reason']).strip():
+        problems.append('%s: reason must say why the finding is accepted' % label)
+    expires = _day(waiver['expires'])
+    if expires is None:
+        problems.append('%s: expires must be a date (YYYY-MM-DD), got %r' % (label, waiver['expires']))
+    elif expires > day + timedelta(days=WAIVER_DAYS):
+        problems.append('%s: expires %s is more than %d days after %s; a waiver is reviewed at least once a year'
+                        % (label, expires.isoformat(), WAIVER_DAYS, day.isoformat()))
     return problems
 
 

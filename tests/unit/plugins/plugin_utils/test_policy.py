@@ -380,3 +380,19 @@ def test_a_good_policy_has_no_problem():
         {'id': 'b', 'kind': 'exclusive', 'grants': {'tier': 'admin'}, 'other': {'role': 'DeveloperRead', 'scope': 'crn://.*'}}]}
     assert policy_problems(tiered, TODAY) == []
     assert policy_problems({'rules': []}, TODAY) == []
+
+
+def test_every_problem_is_reported_at_once():
+    policy = {'rules': [{'id': 'a', 'kind': 'nope'}, {'id': 'B', 'kind': 'max_groups'}],
+              'waivers': [{'rule': 'c', 'group': 'g', 'reason': 'r', 'expires': '2030-01-01'}, {'rule': 'a'}]}
+    problems = policy_problems(policy, TODAY)
+    expected = [
+        'sso_policy.rules[0] (a): kind must be one of allowed_groups',
+        'sso_policy.waivers[1] (rule a): expires is required',
+        'sso_policy.waivers[1] (rule a): group is required',
+        'sso_policy.waivers[1] (rule a): reason is required',
+        'sso_policy.rules[1] (B): id must be lower-case letters',
+        'sso_policy.rules[1] (B): a rule of kind max_groups needs max',
+        "sso_policy.waivers[0] (rule c, group g): rule 'c' is not the id of any rule",
+        'sso_policy.waivers[0] (rule c, group g): expires 2030-01-01 is more than 366 days']
+    assert len(problems) == len(expected) and all(p.startswith(e) for p, e in zip(problems, expected)), problems
