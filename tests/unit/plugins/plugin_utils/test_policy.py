@@ -6,6 +6,8 @@ the grant selectors and tiers, waivers, unread targets, and the policy's check."
 from __future__ import annotations
 
 import datetime
+import importlib.util
+from pathlib import Path
 
 import pytest
 from ansible.errors import AnsibleFilterError
@@ -395,4 +397,18 @@ def test_every_problem_is_reported_at_once():
         'sso_policy.rules[1] (B): a rule of kind max_groups needs max',
         "sso_policy.waivers[0] (rule c, group g): rule 'c' is not the id of any rule",
         'sso_policy.waivers[0] (rule c, group g): expires 2030-01-01 is more than 366 days']
-    assert len(problems) == len(expected) and all(p.startswith(e) for p, e in zip(problems, expected)), problems
+    assert len(problems) == len(expected) and all(p.startswith(e) for p, e in zip(problems, expected, strict=True)), problems
+
+
+def test_the_benchmark_evaluates_every_kind_and_every_format():
+    """benchmarks/policy.py at a small size: what it times is a real evaluation, whose every rule kind finds something."""
+    path = Path(__file__).resolve().parents[4] / 'benchmarks' / 'policy.py'
+    spec = importlib.util.spec_from_file_location('policy_benchmark', path)
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    figures, report, grants = benchmark.measure(grants=600, repeat=1)
+    assert sorted(figures) == ['JUnit XML', 'Markdown', 'SARIF', 'check the policy', 'evaluate']
+    assert grants == 640 and len(report['rules']) == 10
+    assert set(f['kind'] for f in report['findings']) >= {'allowed_groups', 'forbidden', 'match_everyone', 'max_platforms', 'exclusive',
+                                                          'owner_required'}
+    assert report['summary']['waived'] > 0 and set(w['why'] for w in report['stale_waivers']) == {'expired', 'unused'}
