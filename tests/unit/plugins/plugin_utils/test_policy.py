@@ -10,6 +10,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sso.mappings.plugins.plugin_utils._policy import evaluate, failure_message, policy_problems, stats
@@ -412,3 +413,17 @@ def test_the_benchmark_evaluates_every_kind_and_every_format():
     assert set(f['kind'] for f in report['findings']) >= {'allowed_groups', 'forbidden', 'match_everyone', 'max_platforms', 'exclusive',
                                                           'owner_required'}
     assert report['summary']['waived'] > 0 and set(w['why'] for w in report['stale_waivers']) == {'expired', 'unused'}
+
+
+def test_the_policy_that_docs_policy_md_offers_to_start_from_is_good():
+    text = (Path(__file__).resolve().parents[4] / 'docs' / 'policy.md').read_text(encoding='utf-8')
+    block = text.split('```yaml\n', 1)[1].split('```', 1)[0]
+    offered = yaml.safe_load(block)['sso_policy']
+    assert policy_problems(offered, datetime.date(2026, 6, 1)) == []
+    report = evaluate(review(), offered, today=datetime.date(2026, 6, 1))
+    assert [r['id'] for r in report['rules']] == ['admins-are-named', 'no-match-everyone', 'an-organization-admin',
+                                                  'an-organization-owner', 'admin-of-one-platform']
+    assert found(report, 'rule', 'group', 'host') == [
+        ('admins-are-named', 'eng', A), ('no-match-everyone', '', C), ('no-match-everyone', '', C), ('no-match-everyone', 'everyone', L),
+        ('admin-of-one-platform', 'platform-admins', '')]
+    assert report['findings'][-1]['status'] == 'waived' and report['stale_waivers'] == []
