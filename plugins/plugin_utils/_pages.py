@@ -97,6 +97,7 @@ def render(page, context, template=None):
     """The page ``page`` (``access-review.html``, ``drift-report.md``...) from its shipped template, or from the
     user's ``template`` (a path on the controller), escaped for the page's format."""
     kind = HTML if page.endswith('.html') else MARKDOWN
+    where = text(template) or page
     try:
         if template:
             path = os.path.abspath(os.path.expanduser(text(template)))

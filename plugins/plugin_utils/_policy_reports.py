@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from ansible_collections.sso.mappings.plugins.plugin_utils._plain import plain
 from ansible_collections.sso.mappings.plugins.plugin_utils._review import FAILED, platform_name
@@ -111,14 +111,13 @@ def sarif(report):
                                        'properties': {'expires': _text(waiver.get('expires'))}}]
         results.append(result)
     unread = [t for t in report.get('targets') or [] if t.get('status') == FAILED]
-    invocation = {
-        'executionSuccessful': not unread,
-        'toolExecutionNotifications': [{'level': 'error', 'message': {'text': '%s (%s) could not be read, so its grants were not '
-                                                                               'evaluated: %s' % (t.get('host'), platform_name(t.get('provider')),
-                                                                                                  t.get('error'))},
-                                        'locations': [{'logicalLocations': [{'name': t.get('host'), 'kind': 'module'}]}]}
-                                       for t in unread],
-    }
+    notifications = []
+    for target in unread:
+        text = '%s (%s) could not be read, so its grants were not evaluated: %s' % (
+            target.get('host'), platform_name(target.get('provider')), target.get('error'))
+        notifications.append({'level': 'error', 'message': {'text': text},
+                              'locations': [{'logicalLocations': [{'name': target.get('host'), 'kind': 'module'}]}]})
+    invocation = {'executionSuccessful': not unread, 'toolExecutionNotifications': notifications}
     if report.get('generated_at'):
         invocation['endTimeUtc'] = report['generated_at']
     return {

@@ -12,10 +12,10 @@ import os
 import re
 import shutil
 import tempfile
-import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime
 import json
-import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 
@@ -234,7 +234,7 @@ def test_the_review_page_shows_each_finding_beside_what_it_is_about():
     # The policy section lists every finding; beside the grants, each is shown once more where it belongs.
     words = ''.join(page.text)
     assert 'Access policy' in words and '5 rules evaluated on the live state' in ' '.join(words.split())
-    beside = [(rule, status, where) for rule, status, where in page.findings]
+    beside = page.findings
     assert ('admins-are-named', 'waived', ['eng', 'ORG_OWNER']) in beside  # under the grant
     assert ('admins-are-named', 'violation', [MARKUP, 'ORG_OWNER']) in beside
     assert sorted(rule for rule, status, where in beside) == sorted(f['rule'] for f in report['findings'])

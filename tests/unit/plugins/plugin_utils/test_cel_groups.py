@@ -231,7 +231,7 @@ OTHER = st.sampled_from(['claims.email_verified', 'has(claims.email)', 'claims.e
 def safe_filters(draw):
     """A filter whose every || alternative is an && of conditions, one of which tests a named group."""
     alternatives = []
-    for _ in range(draw(st.integers(1, 4))):
+    for _alternative in range(draw(st.integers(1, 4))):
         conditions = [draw(NAMED)] + draw(st.lists(OTHER, max_size=3))
         conditions = draw(st.permutations(conditions))
         alternatives.append(' && '.join('(%s)' % c if draw(st.booleans()) else c for c in conditions))
