@@ -316,6 +316,9 @@ class Findings(HTMLParser):
 
 def test_the_review_evaluates_the_access_policy_on_the_live_state_and_shows_the_findings_without_failing(ansible, emulator, tmp_path):
     org, crn = seed(emulator)
+    # An Aria group of every user of the directory: the appliance reports its type, the review carries it.
+    emulator.client.seed('aria', groups=[{'displayName': 'all-users', 'domain': DOMAIN, 'groupType': 'ALL_USERS',
+                                          'mappedRoles': ['Content Developer']}])
     report_dir = tmp_path / 'review'
     run, files = review_with_policy(ansible, emulator, report_dir, policy())
     run.assert_ok()  # findings never fail the review
@@ -331,17 +334,19 @@ def test_the_review_evaluates_the_access_policy_on_the_live_state_and_shows_the_
         ('admins-are-named', 'waived', 'platform', ATLAS_HOST, 'ORG_OWNER'),
         ('admins-are-named', 'violation', 'platform', CONFLUENT_HOST, 'OrganizationAdmin'),
         ('no-match-everyone', 'violation', '', CONFLUENT_HOST, ''),
+        ('no-match-everyone', 'violation', 'all-users', ARIA_HOST, ''),
         ('two-org-admins', 'violation', '', CONFLUENT_HOST, ''),
         ('one-platform', 'violation', 'platform', '', ''),
         ('owners', 'violation', 'ops', '', ''),
         ('no-certificates', 'violation', FORMULA, ARIA_HOST, 'Certificate Administrator')]
     everyone = report['findings'][4]
     assert everyone['mapping'] == 'by-email' and EMAIL_FILTER in everyone['message']
+    assert report['findings'][5]['mapping'] == 'all-users@' + DOMAIN and 'ALL_USERS' in report['findings'][5]['message']
     assert report['findings'][1]['waiver'] == {'reason': 'Atlas break-glass (SEC-9)', 'expires': days_ahead(30)}
-    assert report['summary'] == {'violations': 7, 'enforced': 6, 'waived': 2, 'stale_waivers': 2, 'unread_targets': 0}
+    assert report['summary'] == {'violations': 8, 'enforced': 7, 'waived': 2, 'stale_waivers': 2, 'unread_targets': 0}
     assert [(w['rule'], w['why']) for w in report['stale_waivers']] == [('owners', 'unused'), ('no-certificates', 'expired')]
     assert [(r['id'], r['violations']) for r in report['rules']] == [
-        ('admins-are-named', 2), ('no-match-everyone', 1), ('two-org-admins', 1), ('one-platform', 1), ('owners', 1), ('no-certificates', 1)]
+        ('admins-are-named', 2), ('no-match-everyone', 2), ('two-org-admins', 1), ('one-platform', 1), ('owners', 1), ('no-certificates', 1)]
 
     # SARIF 2.1.0, valid against the schema; JUnit XML that parses.
     log = json.loads(files['policy-report.sarif'])
@@ -361,6 +366,10 @@ def test_the_review_evaluates_the_access_policy_on_the_live_state_and_shows_the_
     assert ('admins-are-named', 'waived', 'platform', 'ORG_OWNER') in shown
     assert ('one-platform', 'violation', 'platform', None) in shown and ('owners', 'violation', 'ops', None) in shown
     assert ('no-certificates', 'violation', FORMULA, 'Certificate Administrator') in shown
+    assert ('no-match-everyone', 'violation', 'all-users', None) in shown
+    aria = [g for g in json.loads(files['access-review.json'])['groups'] if g['group'] == 'all-users'][0]['grants']
+    assert aria == [{'host': ARIA_HOST, 'provider': 'aria', 'mapping': 'all-users@' + DOMAIN, 'role': 'Content Developer',
+                     'scope': 'appliance', 'group_type': 'ALL_USERS'}]
     assert 'Owner eng-leads@example.com' in Grants(files['access-review.html']).text
     assert '## Access policy' in files['access-review.md'] and '| eng | eng-leads@example.com | 2027-06-30 |' in files['access-review.md']
     review_json = json.loads(files['access-review.json'])
@@ -370,7 +379,7 @@ def test_the_review_evaluates_the_access_policy_on_the_live_state_and_shows_the_
                 if t['name'] == "Publish the access policy's summary and enforced violations as job artifacts (set_stats)"]
     assert stats['data']['sso_mappings_policy'] == {
         'summary': report['summary'], 'violations': [f for f in report['findings'] if f['status'] == 'violation' and f['enforce']]}
-    assert 'Access policy: 7 violations (6 enforced), 2 waived, 2 stale waivers' in run.stdout
+    assert 'Access policy: 8 violations (7 enforced), 2 waived, 2 stale waivers' in run.stdout
 
 
 def test_a_malformed_policy_fails_every_host_before_any_request(ansible, emulator, tmp_path):
