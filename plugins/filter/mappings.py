@@ -16,6 +16,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
 from ansible_collections.sso.mappings.plugins.module_utils import _arguments, _aria, _atlas, _confluent
+from ansible_collections.sso.mappings.plugins.plugin_utils import _pages
 from ansible_collections.sso.mappings.plugins.plugin_utils._plain import plain as _plain
 
 # Each provider's modules know their options, the role variable that holds the desired set and
@@ -198,60 +199,55 @@ def drift_report(entries):
 # --- drift_markdown ------------------------------------------------------------------------------
 
 def _cell(value):
+    """A live or desired value in a table cell: text as it is, anything else as JSON; nothing can start a tag
+    or a new cell."""
     if value is None:
         text = '-'
     elif isinstance(value, str):
         text = value if value else '""'
     else:
         text = json.dumps(value, sort_keys=True)
-    return text.replace('\\', '\\\\').replace('|', '\\|').replace('\r', ' ').replace('\n', '<br>')
+    for character, escaped in (('\\', '\\\\'), ('|', '\\|'), ('&', '&amp;'), ('<', '&lt;'), ('>', '&gt;'), ('\r', ' '), ('\n', '<br>')):
+        text = text.replace(character, escaped)
+    return _pages.Markdown(text)
 
 
-def drift_markdown(report):
-    """The drift report (as the audit playbook writes it in JSON) as Markdown, one table per host."""
+def _drift_page(report):
+    """The data of the template drift-report.md.j2: one entry per host, one row per changed field."""
     report = _plain(report or {})
     hosts = report.get('hosts') or {}
-    totals = report.get('totals') or {}
-    lines = ['# SSO mappings drift report', '']
-    lines.append('Planned in check mode: nothing was changed. Hosts: %d, in sync: %d, drifted: %d, failed: %d.'
-                 % tuple(int(totals.get(k, 0)) for k in ('hosts', IN_SYNC, DRIFT, FAILED)))
-    lines.append('')
+    entries = []
     for host in sorted(hosts):
         entry = hosts[host] or {}
         status = entry.get('status')
-        lines.append('## %s (%s): %s' % (host, entry.get('provider'), {
-            IN_SYNC: 'in sync', DRIFT: 'drift', FAILED: 'audit failed'}.get(status, status)))
-        lines.append('')
-        if status == FAILED:
-            lines.append('The audit could not read this host:')
-            lines.append('')
-            lines.extend('    ' + line for line in str(entry.get('error')).splitlines())
-            lines.append('')
-            continue
-        summary = entry.get('summary') or {}
-        lines.append('To create: %d, to update: %d, to delete: %d, unchanged: %d.'
-                     % tuple(int(summary.get(k, 0)) for k in ('created', 'updated', 'deleted', 'unchanged')))
-        lines.append('')
-        if not entry.get('changes'):
-            lines.append('No drift.')
-            lines.append('')
-            continue
-        lines.append('| Mapping | Action | Field | Live | Desired |')
-        lines.append('|---|---|---|---|---|')
+        rows = []
         hidden = _read_only(entry.get('provider')) if entry.get('provider') in MODULES else ()
-        for change in entry['changes']:
+        for change in entry.get('changes') or []:
             fields = change.get('fields') or {}
             if change.get('action') != 'update':
                 # The JSON report has them; for people, the API's own fields of a whole mapping are noise.
                 fields = dict((k, v) for k, v in fields.items() if k not in hidden)
             if not fields:
-                lines.append('| %s | %s | | | |' % (_cell(change.get('key')), change.get('action')))
+                rows.append({'key': _cell(change.get('key')), 'action': change.get('action'), 'field': '', 'live': '', 'desired': ''})
             for name in sorted(fields):
-                lines.append('| %s | %s | %s | %s | %s |' % (
-                    _cell(change.get('key')), change.get('action'), name,
-                    _cell(fields[name].get('before')), _cell(fields[name].get('after'))))
-        lines.append('')
-    return '\n'.join(lines)
+                rows.append({'key': _cell(change.get('key')), 'action': change.get('action'), 'field': name,
+                             'live': _cell(fields[name].get('before')), 'desired': _cell(fields[name].get('after'))})
+        entries.append({
+            'host': host, 'provider': entry.get('provider') or 'unknown', 'status': status,
+            'status_label': {IN_SYNC: 'in sync', DRIFT: 'drift', FAILED: 'audit failed'}.get(status, status),
+            # Lines of an indented code block: shown as they are.
+            'error_lines': [_pages.Markdown('    ' + line) for line in str(entry.get('error')).splitlines()] if status == FAILED else [],
+            'summary': dict((k, int((entry.get('summary') or {}).get(k, 0))) for k in ('created', 'updated', 'deleted', 'unchanged')),
+            'rows': rows,
+        })
+    totals = report.get('totals') or {}
+    return {'totals': dict((k, int(totals.get(k, 0))) for k in ('hosts', IN_SYNC, DRIFT, FAILED)), 'hosts': entries}
+
+
+def drift_markdown(report, template=None):
+    """The drift report (as the audit playbook writes it in JSON) as Markdown, one table per host, from the
+    template drift-report.md.j2 or one's own."""
+    return _pages.render('drift-report.md', _drift_page(report), template)
 
 
 # --- mapping_export ------------------------------------------------------------------------------

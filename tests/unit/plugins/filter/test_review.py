@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime
 import hashlib
 import io
+import os
 import re
 from html.parser import HTMLParser
 
@@ -290,3 +292,79 @@ def test_html_without_groups_says_so():
     page = Page(review.access_review_html(review.access_review({}, generated_at=WHEN)))
     assert 'No mapping of a target that was read names an identity-provider group.' in ' '.join(page.text)
     assert page.grants == []
+
+
+# --- the pages' templates ------------------------------------------------------------------------
+
+def test_the_pages_come_from_the_collections_templates():
+    shipped = review._pages.TEMPLATES
+    for name in ('access-review.html.j2', 'access-review.md.j2', 'access-review.css', 'access-review.js', 'drift-report.md.j2'):
+        assert os.path.isfile(os.path.join(shipped, name)), name
+    assert shipped.endswith(os.path.join('playbooks', 'templates'))
+    # The page's style and script are the shipped files, and the policy lets exactly them run.
+    page = Page(review.access_review_html(report()))
+    with open(os.path.join(shipped, 'access-review.css'), encoding='utf-8') as style:
+        assert page.styles == [style.read()]
+
+
+def test_a_template_of_ones_own_is_rendered_with_every_value_escaped_for_its_format(tmp_path):
+    html = tmp_path / 'mine.html.j2'
+    html.write_text('<ul>{% for group in groups %}<li>{{ group.group }} {{ group.grants | length }}</li>{% endfor %}</ul>\n', encoding='utf-8')
+    text = review.access_review_html(report(), template=str(html))
+    assert text.startswith('<ul><li>&lt;script&gt;alert(1)&lt;/script&gt; 1</li>')
+    assert '<script>' not in text
+    markdown = tmp_path / 'mine.md.j2'
+    markdown.write_text('{% for group in groups %}- **{{ group.group }}**\n{% endfor %}', encoding='utf-8')
+    text = review.access_review_markdown(report(), template=str(markdown))
+    assert '- **&lt;script&gt;alert(1)&lt;/script&gt;**\n- **=cmd\\|calc**\n' in text
+
+
+def test_a_template_of_ones_own_can_extend_the_shipped_one(tmp_path):
+    mine = tmp_path / 'access-review.html.j2'  # the shipped name: the shipped template is still the one extended
+    (tmp_path / 'note.html').write_text('<p id="note">{{ summary.groups }} groups, reviewed by the security team</p>', encoding='utf-8')
+    mine.write_text('{% extends "access-review.html.j2" %}{% block footer %}{% include "note.html" %}{% endblock %}', encoding='utf-8')
+    text = review.access_review_html(report(), template=str(mine))
+    page = Page(text)
+    assert '6 groups, reviewed by the security team' in page.text
+    assert 'Written by the' not in text
+    assert len(page.grants) == len(rows(report()))
+
+
+def test_a_template_that_cannot_be_read_or_fails_names_itself(tmp_path):
+    with pytest.raises(AnsibleFilterError, match='cannot read the template .*missing.j2 for access-review.html'):
+        review.access_review_html(report(), template=str(tmp_path / 'missing.j2'))
+    broken = tmp_path / 'broken.j2'
+    broken.write_text('{{ no_such_value.x }}', encoding='utf-8')
+    with pytest.raises(AnsibleFilterError, match="the template .*broken.j2 for access-review.md failed: 'no_such_value' is undefined"):
+        review.access_review_markdown(report(), template=str(broken))
+    broken.write_text('{% for %}', encoding='utf-8')
+    with pytest.raises(AnsibleFilterError, match=r'broken.j2 for access-review.html failed: .* \(line 1\)'):
+        review.access_review_html(report(), template=str(broken))
+
+
+def test_groups_declared_in_sso_groups_carry_their_owner_and_expiry_date():
+    sso_groups = {'eng': {'owner': 'eng-leads@example.com', 'expires': datetime.date(2027, 6, 30), 'atlas': {}},
+                  'ops': {'description': 'no owner'}, 'absent': {'owner': 'nobody@example.com'}, SCRIPT: {'owner': SCRIPT}}
+    built = review.access_review(entries(), generated_at=WHEN, sso_groups=sso_groups)
+    groups = dict((g['group'], g) for g in built['groups'])
+    assert groups['eng']['owner'] == 'eng-leads@example.com' and groups['eng']['expires'] == '2027-06-30'
+    assert list(groups['ops']) == ['group', 'grants'] and list(groups['idle']) == ['group', 'grants']
+    assert 'absent' not in groups
+    # Nothing else changes.
+    assert [dict((k, g[k]) for k in ('group', 'grants')) for g in built['groups']] == report()['groups']
+    markdown = review.access_review_markdown(built)
+    assert '## Owners and expiry dates (sso_groups)' in markdown
+    assert '| eng | eng-leads@example.com | 2027-06-30 |' in markdown
+    assert '| &lt;script&gt;alert(1)&lt;/script&gt; | &lt;script&gt;alert(1)&lt;/script&gt; |  |' in markdown
+    page = Page(review.access_review_html(built))
+    owners = [attrs for tag, attrs in page.tags if tag == 'span' and attrs.get('class') == 'owner']
+    assert len(owners) == 2 and 'Owner eng-leads@example.com' in page.text and 'Expires 2027-06-30' in page.text
+    assert '## Owners' not in review.access_review_markdown(report())
+
+
+def test_an_aria_groups_type_is_carried_on_its_grants():
+    built = review.access_review({'lcm': {'provider': 'aria', 'status': 'ok', 'mappings': [
+        {'display_name': 'all', 'domain': 'example.com', 'group_type': 'ALL_USERS', 'mapped_roles': ['LCM Admin']},
+        {'display_name': 'eng', 'domain': 'example.com', 'mapped_roles': ['Content Developer']}]}}, generated_at=WHEN)
+    assert built['groups'][0]['grants'] == [dict(grant('lcm', 'aria', 'all@example.com', 'LCM Admin', 'appliance'), group_type='ALL_USERS')]
+    assert built['groups'][1]['grants'] == [grant('lcm', 'aria', 'eng@example.com', 'Content Developer', 'appliance')]
