@@ -15,6 +15,8 @@ ROLES = Path(__file__).resolve().parents[3] / 'roles'
 COMPARED = ('type', 'elements', 'choices')
 # Variables of the export entry point alone: options of the _info module, not connection variables.
 EXPORT_ONLY = {'atlas': {'atlas_project_names': 'project_names'}}
+# Variables of the main entry point that the role expands into its desired set (sso_groups), not module options.
+CATALOGUE = {'confluent': ('sso_groups', 'confluent_groups_claim'), 'atlas': ('sso_groups',), 'aria': ('sso_groups',)}
 
 
 def role_spec(provider):
@@ -65,7 +67,8 @@ def test_the_connection_variables_are_the_modules_options(provider):
     with the same type, and both entry points take the same connection variables."""
     modules = MODULES[provider]
     specs = role_spec(provider)
-    main = dict((k, v) for k, v in specs['main']['options'].items() if not k.startswith(modules.role_variable))
+    main = dict((k, v) for k, v in specs['main']['options'].items()
+                if not k.startswith(modules.role_variable) and k not in CATALOGUE[provider])
     export_only = EXPORT_ONLY.get(provider, {})
     assert main == dict((k, v) for k, v in specs['export']['options'].items() if k not in export_only)
     module_options = modules.connection.argument_spec()
@@ -92,3 +95,15 @@ def test_the_export_entry_points_own_variables_are_the_info_modules_options(prov
         assert options[variable]['type'] == info[option]['type']
         assert options[variable]['default'] == info[option]['default'] == defaults[variable]
         assert module_options[option] == '{{ %s }}' % variable
+
+
+@pytest.mark.parametrize('provider', sorted(MODULES))
+def test_the_catalogue_variables_are_documented_with_the_roles_defaults(provider):
+    options = role_spec(provider)['main']['options']
+    with open(ROLES / provider / 'defaults' / 'main.yml', encoding='utf-8') as handle:
+        defaults = yaml.safe_load(handle)
+    for variable in CATALOGUE[provider]:
+        assert options[variable]['default'] == defaults[variable]
+    assert (options['sso_groups']['type'], options['sso_groups']['default']) == ('dict', {})
+    if provider == 'confluent':
+        assert (options['confluent_groups_claim']['type'], options['confluent_groups_claim']['default']) == ('str', 'groups')
