@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Filters of ``sso_groups``, one declaration per identity-provider group: a host's expanded items
-and the roles' check of the catalogue.
+"""Filters of ``sso_groups``, one declaration per identity-provider group: a host's expanded items,
+the roles' check of the catalogue, and the export of live mappings as a catalogue.
 
 Documentation: one sidecar YAML file per filter, next to this file.
 """
@@ -14,7 +14,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.sso.mappings.plugins.plugin_utils import _groups
+from ansible_collections.sso.mappings.plugins.filter.mappings import mapping_export
+from ansible_collections.sso.mappings.plugins.plugin_utils import _groups, _groups_export
 from ansible_collections.sso.mappings.plugins.plugin_utils._plain import plain as _plain
 
 display = Display()
@@ -51,6 +52,21 @@ def group_problems(sso_groups, provider, host, inventory_groups, mappings=None, 
                             _plain(claims))
 
 
+def group_export(entries, inventory_groups):
+    """The live mappings of every host as a catalogue and what stays in the hosts' variables:
+    ``{sso_groups, host_vars}``. ``entries``: host -> ``{provider, mappings, claims, org_id, projects}``."""
+    entries = _plain(entries or {})
+    if not isinstance(entries, dict):
+        raise AnsibleFilterError('sso.mappings.group_export: expected a dictionary of host name to entry')
+    cleaned = {}
+    for host, entry in entries.items():
+        if not isinstance(entry, dict):
+            raise AnsibleFilterError('sso.mappings.group_export: the entry of %s must be a dictionary' % host)
+        cleaned[host] = dict(entry, provider=_provider(entry.get('provider')),
+                             mappings=mapping_export(entry.get('mappings') or [], entry['provider']))
+    return _groups_export.export(cleaned, _plain(inventory_groups or {}))
+
+
 class FilterModule:
     """sso.mappings filters of sso_groups."""
 
@@ -58,4 +74,5 @@ class FilterModule:
         return {
             'group_items': group_items,
             'group_problems': group_problems,
+            'group_export': group_export,
         }

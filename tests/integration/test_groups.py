@@ -1,6 +1,6 @@
 # Copyright (c) sso.mappings contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""sso_groups, one declaration per identity-provider group, through the apply and audit playbooks against
+"""sso_groups, one declaration per identity-provider group, through the apply, audit and export playbooks against
 the emulator: two Confluent organizations (a second emulator serves the second), an Atlas organization and an Aria
 appliance."""
 
@@ -274,3 +274,64 @@ def test_bad_entries_and_duplicate_identities_fail_before_any_request_naming_gro
     assert ("sso_groups.one.atlas and sso_groups.two.atlas both declare the Atlas role mapping 'one' on atlas-org; "
             "declare each once") in lines[ATLAS_HOST]
     assert 'both declare' not in lines[SECOND_HOST] + lines[ARIA_HOST]
+
+
+def test_the_groups_export_round_trips_apply_right_after_changes_nothing(ansible, emulator, second, tmp_path):
+    org = emulator.client.state('atlas')['org_id']
+    crn = 'crn://confluent.cloud/organization=%s' % org_of(emulator)
+    seeded = emulator.client.seed('confluent', group_mappings=[
+        # This organization's filters use claims.groups: the export sets its confluent_groups_claim.
+        {'display_name': 'platform-admins', 'filter': '"platform-admins" in claims.groups', 'description': 'On-call'},
+        {'display_name': 'eng', 'filter': '"eng" in claims.groups', 'description': ''},
+        {'display_name': 'ops', 'filter': '"ops" in claims.groups', 'description': 'Operations'},
+        {'display_name': 'multi', 'filter': '"a" in claims.groups || "b" in claims.groups', 'description': ''},
+        {'display_name': 'by-hand', 'filter': '"admins" in claims.groups', 'description': ''},
+    ])['group_mappings']
+    emulator.client.seed('confluent', role_bindings=[
+        {'principal': 'User:' + seeded[1]['id'], 'role_name': 'EnvironmentAdmin', 'crn_pattern': crn + '/environment=env-1'}])
+    second.client.seed('confluent', group_mappings=[
+        {'display_name': 'platform-admins', 'filter': '"platform-admins" in groups', 'description': 'On-call'},
+        {'display_name': 'eng', 'filter': '"eng" in groups', 'description': ''},
+        {'display_name': 'audit', 'filter': "'audit' in groups", 'description': ''}])
+    emulator.client.seed('atlas', role_mappings=[
+        {'externalGroupName': 'platform-admins', 'roleAssignments': [{'role': 'ORG_OWNER', 'orgId': org},
+                                                                     {'role': 'GROUP_OWNER', 'groupId': DATA}]},
+        {'externalGroupName': 'ops', 'roleAssignments': [{'role': 'ORG_MEMBER', 'orgId': org}]}])
+    emulator.client.seed('aria', groups=[
+        {'displayName': 'platform-admins', 'domain': DOMAIN, 'mappedRoles': ['LCM Cloud Admin']}])
+
+    export_dir = tmp_path / 'export'
+    hosts = write_inventory(export_dir, emulator, second, {})
+    (export_dir / 'group_vars' / 'all' / 'sso_groups.yml').unlink()
+    ansible.run(playbook='sso.mappings.export', inventory=hosts,
+                extra_vars={'export_dir': str(export_dir), 'export_format': 'groups'}).assert_ok()
+
+    exported = yaml.safe_load((export_dir / 'group_vars' / 'all' / 'sso_groups.yml').read_text(encoding='utf-8'))
+    assert exported == {'sso_groups': {
+        'audit': {'hosts': [SECOND_HOST], 'confluent': {'filter': "'audit' in groups", 'role_bindings': []}},
+        'ops': {'description': 'Operations', 'hosts': [ATLAS_HOST, CONFLUENT_HOST],
+                'confluent': {'role_bindings': []}, 'atlas': {'role_assignments': [{'role': 'ORG_MEMBER'}]}},
+        'platform-admins': {
+            'description': 'On-call',
+            'confluent': {'role_bindings': []},
+            'atlas': {'role_assignments': [{'role': 'ORG_OWNER'}, {'project_name': 'data-platform', 'role': 'GROUP_OWNER'}]},
+            'aria': {'domain': DOMAIN, 'is_disabled': False, 'mapped_roles': ['LCM Cloud Admin']},
+        },
+        # eng has other role bindings on each organization: it stays in the hosts' variables, as do the mappings
+        # whose filter tests several groups (multi) or another group than their name (by-hand).
+    }}
+    first = yaml.safe_load((export_dir / 'host_vars' / ('%s.yml' % CONFLUENT_HOST)).read_text(encoding='utf-8'))
+    assert first['confluent_groups_claim'] == 'claims.groups'
+    assert [m['display_name'] for m in first['confluent_group_mappings']] == ['by-hand', 'eng', 'multi']
+    second_vars = yaml.safe_load((export_dir / 'host_vars' / ('%s.yml' % SECOND_HOST)).read_text(encoding='utf-8'))
+    assert second_vars == {'confluent_group_mappings': [
+        {'description': '', 'display_name': 'eng', 'filter': '"eng" in groups', 'role_bindings': []}]}
+    for host, variable in ((ATLAS_HOST, 'atlas_role_mappings'), (ARIA_HOST, 'aria_group_mappings')):
+        variables = yaml.safe_load((export_dir / 'host_vars' / ('%s.yml' % host)).read_text(encoding='utf-8'))
+        assert variables == {variable: []}
+
+    emulator.client.clear_requests()
+    second.client.clear_requests()
+    applied = ansible.run(playbook='sso.mappings.apply', inventory=hosts).assert_ok()
+    assert all(' unchanged (' in line for line in summaries(applied).values()) and len(summaries(applied)) == 4
+    assert all_writes(emulator, second) == []

@@ -15,7 +15,7 @@ GROUPS = {'confluent': ['c1', 'c2'], 'atlas': ['a1'], 'aria': ['r1'], 'all': ['c
 
 
 def test_filters_are_registered():
-    assert sorted(filters.FilterModule().filters()) == ['group_items', 'group_problems']
+    assert sorted(filters.FilterModule().filters()) == ['group_export', 'group_items', 'group_problems']
 
 
 def test_group_items_expands_and_shows_each_warning(monkeypatch):
@@ -48,3 +48,24 @@ def test_group_problems_checks_hosts_against_the_inventory_and_finds_duplicates(
         "sso_groups.ops.atlas and atlas_role_mappings[0] both declare the Atlas role mapping 'ops' on a1; declare each once"]
     with pytest.raises(AnsibleFilterError, match='groups variable'):
         filters.group_problems({}, 'atlas', 'a1', ['a1'])
+
+
+def test_group_export_drops_the_read_only_fields_and_inverts():
+    live = {
+        'c1': {'provider': 'confluent', 'claims': 'groups', 'mappings': [
+            {'id': 'group-1', 'principal': 'group-1', 'status': 'ENABLED', 'display_name': 'eng',
+             'filter': '"eng" in groups', 'description': 'Engineers', 'role_bindings': []},
+            {'id': 'group-2', 'principal': 'group-2', 'status': 'ENABLED', 'display_name': 'both',
+             'filter': '"a" in groups || "b" in groups', 'description': ''}]},
+        'r1': {'provider': 'aria', 'mappings': [{'vmid': 'v1', 'display_name': 'eng', 'domain': 'corp',
+                                                 'mapped_roles': ['LCM Admin']}]},
+    }
+    assert filters.group_export(live, GROUPS) == {
+        'sso_groups': {'eng': {'description': 'Engineers', 'hosts': ['c1', 'r1'], 'confluent': {'role_bindings': []},
+                               'aria': {'domain': 'corp', 'mapped_roles': ['LCM Admin']}}},
+        'host_vars': {'c1': {'confluent_group_mappings': [
+            {'description': '', 'display_name': 'both', 'filter': '"a" in groups || "b" in groups'}]},
+            'r1': {'aria_group_mappings': []}},
+    }
+    with pytest.raises(AnsibleFilterError, match="unknown provider None"):
+        filters.group_export({'x': {'mappings': []}}, GROUPS)
