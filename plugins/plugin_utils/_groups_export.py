@@ -156,7 +156,10 @@ def export(entries, inventory):
         mappings = entry.get('mappings') or []
         variables = {MODULES[provider].role_variable: [m for m in mappings if (host, id(m)) not in catalogued]}
         declared = len(variables[MODULES[provider].role_variable]) < len(mappings)
-        if provider == 'confluent' and declared and claims[host] != (entry.get('claims') or DEFAULT_CLAIMS):
+        # Written unless both the path and the host's own value are the role's default, so that the files
+        # say which claims path the filters the entries leave out test.
+        current = entry.get('claims') or DEFAULT_CLAIMS
+        if provider == 'confluent' and declared and (claims[host], current) != (DEFAULT_CLAIMS, DEFAULT_CLAIMS):
             variables[CLAIMS_VARIABLE] = claims[host]
         host_vars[host] = variables
     return {'sso_groups': catalogue, 'host_vars': host_vars}
