@@ -124,7 +124,7 @@ def role_runs(runner, by_provider, groups, n, repeat):
                            [r.wall for r in results])) for name, results in runs.items())
     # Each catalogue run against the lists run just before it: robust to a machine whose load changes.
     figures["difference"] = tuple(statistics.median(getattr(c, field) - getattr(o, field)
-                                                    for c, o in zip(runs["sso_groups"], runs["own lists"]))
+                                                    for c, o in zip(runs["sso_groups"], runs["own lists"], strict=True))
                                   for field in ("wall", "cpu"))
     return figures
 

@@ -22,8 +22,7 @@ import json
 from collections import namedtuple
 
 from ansible_collections.sso.mappings.plugins.plugin_utils import _cel_groups
-from ansible_collections.sso.mappings.plugins.plugin_utils._groups import (DEFAULT_CLAIMS, MODULES, NAME_FIELDS, PROVIDERS,
-                                                                           claims_path, default_filter, identity)
+from ansible_collections.sso.mappings.plugins.plugin_utils._groups import DEFAULT_CLAIMS, MODULES, NAME_FIELDS, PROVIDERS, claims_path, default_filter, identity
 
 CLAIMS_VARIABLE = 'confluent_groups_claim'
 
