@@ -129,8 +129,10 @@ def expiry(value):
 
 
 def host_list(value):
-    """``hosts`` as a list: a single name (or names joined by commas) as Ansible reads a list option."""
-    return check_type_list(value) if isinstance(value, str) else list(value)
+    """``hosts`` as a list of names: a single name (or names joined by commas) as Ansible reads a list
+    option, a number as its text (as Ansible reads a str element)."""
+    hosts = check_type_list(value) if isinstance(value, str) else list(value)
+    return [str(host) if isinstance(host, (int, float)) else host for host in hosts]
 
 
 def where(group):

@@ -303,6 +303,14 @@ def test_the_groups_export_round_trips_apply_right_after_changes_nothing(ansible
     export_dir = tmp_path / 'export'
     hosts = write_inventory(export_dir, emulator, second, {})
     (export_dir / 'group_vars' / 'all' / 'sso_groups.yml').unlink()
+    # A host that cannot be read: the catalogue would be wrong without it, so nothing is written.
+    second.client.credentials('confluent', api_keys={})
+    failed = ansible.run(playbook='sso.mappings.export', inventory=hosts,
+                         extra_vars={'export_dir': str(export_dir), 'export_format': 'groups'})
+    assert failed.rc != 0 and 'could not be read' in failed.stdout and SECOND_HOST in failed.stdout
+    assert not (export_dir / 'group_vars' / 'all' / 'sso_groups.yml').exists()
+    assert sorted(p.name for p in (export_dir / 'host_vars').iterdir()) == []
+    second.client.credentials('confluent', api_keys={'EMULATOR-KEY': 'emulator-secret'})
     ansible.run(playbook='sso.mappings.export', inventory=hosts,
                 extra_vars={'export_dir': str(export_dir), 'export_format': 'groups'}).assert_ok()
 

@@ -153,6 +153,7 @@ def test_a_claims_path_must_be_names_joined_by_dots(claims):
      "sso_groups.g: hosts: 'a1' is in none of the inventory groups of the platforms the entry names (confluent)"),
     ({'hosts': 'c1,nowhere', 'confluent': None, 'atlas': {}}, "sso_groups.g: hosts: 'nowhere' is in none"),
     ({'hosts': ['c1']}, "sso_groups.g: hosts: 'c1' is in none of the inventory groups of the platforms the entry names (none)"),
+    ({'hosts': [2027], 'confluent': None}, "sso_groups.g: hosts: '2027' is in none"),
 ])
 def test_a_malformed_entry_is_named_by_group_and_key(entry, problem):
     found = _groups.problems({'g': entry, 'fine': {'confluent': None}}, 'confluent', 'c1', INVENTORY)
