@@ -106,9 +106,10 @@ def test_what_the_expansion_fills_in_is_left_out_and_hosts_listed_only_where_nee
         'c3': [{'display_name': 'eng', 'filter': "'eng' in groups", 'description': 'Engineers', 'role_bindings': []}],
         'a1': [{'external_group_name': 'eng', 'role_assignments': [
             {'org_id': ORGS['a1'], 'role': 'ORG_MEMBER'}, {'project_id': PROJECTS['a1']['payments'], 'role': 'GROUP_OWNER'}]}],
-        'a2': [{'external_group_name': 'eng', 'role_assignments': [
-            {'org_id': ORGS['a2'], 'role': 'ORG_MEMBER'}, {'project_id': PROJECTS['a2']['payments'], 'role': 'GROUP_OWNER'}]},
-               {'external_group_name': 'ops', 'role_assignments': [{'org_id': ORGS['a2'], 'role': 'ORG_MEMBER'}]}],
+        'a2': [
+            {'external_group_name': 'eng', 'role_assignments': [
+                {'org_id': ORGS['a2'], 'role': 'ORG_MEMBER'}, {'project_id': PROJECTS['a2']['payments'], 'role': 'GROUP_OWNER'}]},
+            {'external_group_name': 'ops', 'role_assignments': [{'org_id': ORGS['a2'], 'role': 'ORG_MEMBER'}]}],
         'r1': [{'display_name': 'ops', 'domain': 'corp', 'mapped_roles': ['LCM Admin'], 'is_disabled': False}],
     }
     claims = {'c1': 'groups', 'c2': 'groups', 'c3': 'claims.groups'}
