@@ -28,9 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 # pylint: disable=wrong-import-position
+import groups  # noqa: E402
 import report  # noqa: E402
 from measure import LATENCY_MS, MeasuringRunner, collection_at, median_run, module_stages, round_trip, startup  # noqa: E402
-from scenarios import breakdown, compare_provider, floor_run, memory_run, run_provider, scaling  # noqa: E402
+from scenarios import breakdown, compare_provider, floor_run, memory_run, progress, run_provider, scaling  # noqa: E402
 
 from emulator.client import start_emulator  # noqa: E402
 from support import profiles  # noqa: E402
@@ -60,6 +61,9 @@ def parse_args(argv):
                         help="also measure a no-change run's cost per mapping at these N (e.g. 1000,10000,30000)")
     parser.add_argument("--breakdown", metavar="N,N,...", default=None,
                         help="also show where a no-change run's time goes at these N (e.g. 1000,10000)")
+    parser.add_argument("--groups", metavar="N", type=int, default=None,
+                        help="also measure what sso_groups costs: N groups on all three platforms, expanded in "
+                             "process and in the apply playbook's no-change run (e.g. 1000)")
     parser.add_argument("--no-scenarios", action="store_true",
                         help="skip the scenario tables (with --compare, --scaling or --breakdown)")
     args = parser.parse_args(argv)
@@ -127,6 +131,9 @@ def main(argv=None):
                 if old is not None:
                     report.print_compare(profile, compare_provider(runner, old, profile, args), args.compare)
                 sys.stdout.flush()
+            if args.groups:
+                progress("sso_groups: %d groups, in process and in the apply playbook (x%d each)" % (args.groups, args.repeat))
+                groups.print_groups(args.groups, *groups.measure(runner, args.groups, args.repeat))
             runner.emulator = None
         report.print_startup(startup(sys.executable, os.environ.get("SSO_COLLECTIONS_PATH") or str(collections_path())))
         report.print_footnote()

@@ -18,6 +18,8 @@ COMPARED = ('type', 'elements', 'choices')
 EXPORT_ONLY = {'atlas': {'atlas_project_names': 'project_names'}}
 # Variables of the main entry point alone: options of the set module beyond its items and purge.
 MAIN_ONLY = {'atlas': {'atlas_allow_unknown_roles': 'allow_unknown_roles'}}
+# Variables of the main entry point that the role expands into its desired set (sso_groups), not module options.
+CATALOGUE = {'confluent': ('sso_groups', 'confluent_groups_claim'), 'atlas': ('sso_groups',), 'aria': ('sso_groups',)}
 
 
 def role_spec(provider):
@@ -69,7 +71,8 @@ def test_the_connection_variables_are_the_modules_options(provider):
     modules = MODULES[provider]
     specs = role_spec(provider)
     main = dict((k, v) for k, v in specs['main']['options'].items()
-                if not k.startswith(modules.role_variable) and k not in MAIN_ONLY.get(provider, {}))
+                if not k.startswith(modules.role_variable) and k not in MAIN_ONLY.get(provider, {})
+                and k not in CATALOGUE[provider])
     export_only = EXPORT_ONLY.get(provider, {})
     assert main == dict((k, v) for k, v in specs['export']['options'].items() if k not in export_only)
     module_options = modules.connection.argument_spec()
@@ -132,3 +135,21 @@ def test_the_safe_apply_variables_reach_the_set_modules_options(provider):
             assert module_args[name] == '{{ %s }}' % role_variable
         else:
             assert module_args[name] == '{{ %s | default(sso_mappings_%s | default(omit)) }}' % (role_variable, name)
+
+
+@pytest.mark.parametrize('provider', sorted(MODULES))
+def test_the_catalogue_variables_are_documented_with_the_roles_defaults(provider):
+    """sso_groups is shared by the three roles (no role prefix): its default is in the tasks, not defaults/."""
+    options = role_spec(provider)['main']['options']
+    with open(ROLES / provider / 'defaults' / 'main.yml', encoding='utf-8') as handle:
+        defaults = yaml.safe_load(handle)
+    with open(ROLES / provider / 'tasks' / 'main.yml', encoding='utf-8') as handle:
+        tasks = handle.read()
+    for variable in CATALOGUE[provider]:
+        if variable == 'sso_groups':
+            assert variable not in defaults and tasks.count('sso_groups | default({}) | sso.mappings.') == 2
+        else:
+            assert options[variable]['default'] == defaults[variable]
+    assert (options['sso_groups']['type'], options['sso_groups']['default']) == ('dict', {})
+    if provider == 'confluent':
+        assert (options['confluent_groups_claim']['type'], options['confluent_groups_claim']['default']) == ('str', 'groups')
