@@ -32,8 +32,10 @@ def group_items(sso_groups, provider, host, hosts, claims=_groups.DEFAULT_CLAIMS
     """``host``'s items from the catalogue, for the set module of ``provider``. Expired and expiring
     groups are named in warnings: the task that uses the filter shows them."""
     try:
-        items, warnings = _groups.expand(_plain(sso_groups), _provider(provider), host, _plain(hosts or []),
-                                         _plain(claims))
+        catalogue, unresolved = _groups.catalogue(sso_groups, _provider(provider))
+        if unresolved:
+            raise _groups.CatalogueError(unresolved)
+        items, warnings = _groups.expand(catalogue, provider, host, _plain(hosts or []), _plain(claims))
     except _groups.CatalogueError as error:
         raise AnsibleFilterError('sso.mappings.group_items: %s' % '; '.join(error.problems)) from error
     for warning in warnings:
@@ -48,8 +50,8 @@ def group_problems(sso_groups, provider, host, inventory_groups, mappings=None, 
     inventory = _plain(inventory_groups or {})
     if not isinstance(inventory, dict):
         raise AnsibleFilterError('sso.mappings.group_problems: inventory_groups must be the groups variable')
-    return _groups.problems(_plain(sso_groups), _provider(provider), host, inventory, _plain(mappings or []),
-                            _plain(claims))
+    catalogue, unresolved = _groups.catalogue(sso_groups, _provider(provider))
+    return unresolved + _groups.problems(catalogue, provider, host, inventory, _plain(mappings or []), _plain(claims))
 
 
 def group_export(entries, inventory_groups):

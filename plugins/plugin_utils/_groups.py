@@ -19,11 +19,14 @@ from __future__ import annotations
 import datetime
 import re
 
+from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 from ansible.module_utils.common.validation import check_type_list
+from jinja2.exceptions import UndefinedError
 
 from ansible_collections.sso.mappings.plugins.module_utils import _arguments, _aria, _atlas, _confluent
 from ansible_collections.sso.mappings.plugins.plugin_utils import _cel_groups
+from ansible_collections.sso.mappings.plugins.plugin_utils._plain import plain
 
 VARIABLE = 'sso_groups'
 MODULES = {'confluent': _confluent.MODULES, 'atlas': _atlas.MODULES, 'aria': _aria.MODULES}
@@ -43,6 +46,55 @@ class CatalogueError(ValueError):
     def __init__(self, problems):
         super().__init__('\n'.join(problems))
         self.problems = problems
+
+
+class _Unresolved:
+    """A platform key whose values cannot be templated on this host: they use a variable that only the
+    hosts of that platform define (a Confluent organization's id, say). Its own hosts check it."""
+
+    def __repr__(self):
+        return 'UNRESOLVED'
+
+
+UNRESOLVED = _Unresolved()
+
+
+def catalogue(sso_groups, provider=None):
+    """``sso_groups`` as plain data for a host of ``provider`` (None: for no platform, as the review and
+    the policy read it), and the problems of the values that cannot be templated for it. Values are
+    templated per host as they are read: a platform key that cannot be templated here becomes UNRESOLVED
+    (its shape is checked where it can be), and is a problem, naming the group and the key, unless it is
+    another provider's (its own hosts check it)."""
+    if not isinstance(sso_groups, dict):
+        return plain(sso_groups), []
+    found, problems = {}, []
+    for group in sso_groups:
+        try:
+            entry = sso_groups[group]
+            if not isinstance(entry, dict):
+                found[str(group)] = plain(entry)
+                continue
+        except UndefinedError as error:
+            problems.append('%s: %s' % (where(group), error))
+            continue
+        found[str(group)] = plain_entry = {}
+        for key in entry:
+            try:
+                plain_entry[str(key)] = plain(entry[key])
+            except UndefinedError as error:
+                if key in PROVIDERS:
+                    plain_entry[str(key)] = UNRESOLVED
+                if key not in PROVIDERS or key == provider:
+                    problems.append('%s.%s: %s' % (where(group), key, error))
+    return found, problems
+
+
+def declared(sso_groups):
+    """The catalogue as the access review and the policy read it: whatever host the task runs for."""
+    found, problems = catalogue(sso_groups or {})
+    if problems:
+        raise AnsibleFilterError('sso.mappings: %s' % '; '.join(problems))
+    return found
 
 
 def platform_options(provider):
@@ -149,7 +201,7 @@ def entry_problems(group, entry, inventory=None):
     if not isinstance(entry, dict):
         return ['%s must be a dictionary, got %s' % (label, _arguments.type_name(entry))]
     # A platform key without fields declares the mapping all the same: its required fields are checked.
-    checked = dict((k, {} if k in PROVIDERS and v is None else v) for k, v in entry.items())
+    checked = dict((k, {} if k in PROVIDERS and v is None else v) for k, v in entry.items() if v is not UNRESOLVED)
     found = _arguments.problems(ENTRY_OPTIONS, checked, label)
     if entry.get('expires') is not None and expiry(entry['expires']) is None:
         found.append('%s: expires must be a date (YYYY-MM-DD), got %r' % (label, entry['expires']))
@@ -234,7 +286,8 @@ def expanded(catalogue, provider, host, provider_hosts, claims=DEFAULT_CLAIMS, t
     items, warnings = [], []
     for group in sorted(catalogue, key=str):
         entry = catalogue[group]
-        if group in skip or not isinstance(entry, dict) or host not in _targets(entry, provider, provider_hosts):
+        if (group in skip or not isinstance(entry, dict) or entry.get(provider) is UNRESOLVED
+                or host not in _targets(entry, provider, provider_hosts)):
             continue
         expires = expiry(entry['expires']) if entry.get('expires') is not None else None
         days = (expires - today).days if expires else None

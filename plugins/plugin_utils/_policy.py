@@ -27,6 +27,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.sso.mappings.plugins.module_utils import _arguments
 from ansible_collections.sso.mappings.plugins.plugin_utils._cel_groups import everyone_reason
+from ansible_collections.sso.mappings.plugins.plugin_utils._groups import declared
 from ansible_collections.sso.mappings.plugins.plugin_utils._plain import plain
 from ansible_collections.sso.mappings.plugins.plugin_utils._review import FAILED, GRANT_FIELDS, PLATFORMS, PRIVILEGED_ROLES, now
 
@@ -484,7 +485,7 @@ def evaluate(report, policy, sso_groups=None, today=None, evaluated='live', gene
     tiers = _tiers(policy)
     targets = [dict((k, target.get(k)) for k in ('host', 'provider', 'status', 'error') if k in target)
                for target in report.get('targets') or []]
-    catalogue = plain(sso_groups or {})
+    catalogue = declared(sso_groups)
     context = {'targets': targets, 'sso_groups': catalogue if isinstance(catalogue, dict) else {}}
     grants = _grants(report)
     waivers = _waivers(policy, day)

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sso.mappings.plugins.plugin_utils._cel_groups import groups_of_filter
+from ansible_collections.sso.mappings.plugins.plugin_utils._groups import declared
 from ansible_collections.sso.mappings.plugins.plugin_utils._pages import Markup, csp_hash, shipped, text
 from ansible_collections.sso.mappings.plugins.plugin_utils._plain import plain
 
@@ -116,7 +117,7 @@ def access_review(entries, generated_at=None, sso_groups=None):
     (an _info module's ``mappings``) or a failed one ``{provider, status: failed, error}``. A group declared in
     ``sso_groups`` carries its ``owner`` and ``expires``."""
     entries = plain(entries or {})
-    sso_groups = plain(sso_groups or {})
+    sso_groups = declared(sso_groups)
     if not isinstance(entries, dict):
         raise AnsibleFilterError('sso.mappings.access_review: expected a dictionary of host name to entry')
     targets, by_group, unattributed = [], {}, []

@@ -55,8 +55,7 @@ def write_inventory(directory, emulator, second, catalogue, host_vars=None):
     (directory / 'group_vars' / 'all').mkdir(parents=True, exist_ok=True)
     (directory / 'group_vars' / 'all' / 'sso_groups.yml').write_text(
         yaml.safe_dump({'sso_groups': catalogue}, sort_keys=False), encoding='utf-8')
-    # Every host templates the whole catalogue: a variable it uses needs a value everywhere.
-    (directory / 'group_vars' / 'all' / 'organizations.yml').write_text('confluent_organization_id: ""\n', encoding='utf-8')
+    # confluent_organization_id is defined on the Confluent hosts alone: the Atlas and Aria hosts never need it.
     (directory / 'host_vars').mkdir(exist_ok=True)
     for host, variables in (host_vars or {}).items():
         (directory / 'host_vars' / ('%s.yml' % host)).write_text(yaml.safe_dump(variables), encoding='utf-8')
@@ -243,6 +242,8 @@ def test_bad_entries_and_duplicate_identities_fail_before_any_request_naming_gro
         'not-a-date': {'expires': '30/06/2027', 'aria': {'domain': DOMAIN}},
         'stray-host': {'hosts': [ATLAS_HOST], 'confluent': None},
         'no-domain': {'aria': None},
+        # A variable no host defines: only the Confluent hosts, which this key goes to, are failed for it.
+        'undefined': {'confluent': {'description': '{{ nowhere_defined }}'}, 'atlas': None},
     }
     duplicates = {
         'legacy': {'confluent': None},  # also in the Confluent host's own list
@@ -274,6 +275,9 @@ def test_bad_entries_and_duplicate_identities_fail_before_any_request_naming_gro
     assert ("sso_groups.one.atlas and sso_groups.two.atlas both declare the Atlas role mapping 'one' on atlas-org; "
             "declare each once") in lines[ATLAS_HOST]
     assert 'both declare' not in lines[SECOND_HOST] + lines[ARIA_HOST]
+    for host in (CONFLUENT_HOST, SECOND_HOST):
+        assert "sso_groups.undefined.confluent: 'nowhere_defined' is undefined" in lines[host], lines[host]
+    assert 'sso_groups.undefined' not in lines[ATLAS_HOST] + lines[ARIA_HOST]
 
 
 def test_the_groups_export_round_trips_apply_right_after_changes_nothing(ansible, emulator, second, tmp_path):

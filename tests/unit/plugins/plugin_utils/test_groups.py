@@ -9,6 +9,7 @@ import datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jinja2.exceptions import UndefinedError
 
 from ansible_collections.sso.mappings.plugins.plugin_utils import _groups
 from ansible_collections.sso.mappings.plugins.plugin_utils._cel_groups import groups_of_filter
@@ -233,3 +234,38 @@ def test_items_keep_to_the_set_modules_item_options():
         options = modules.item_option()['options']
         (item,) = expand(catalogue, provider, INVENTORY[provider][0])[0]
         assert set(item) <= set(options)
+
+
+class _Lazy(dict):
+    """A dictionary whose values are templated as they are read, as Ansible's are: a value naming an
+    undefined variable raises on reading."""
+
+    def __getitem__(self, key):
+        value = dict.__getitem__(self, key)
+        if value == '{{ undefined }}':
+            raise UndefinedError("'undefined' is undefined")
+        return _Lazy(value) if isinstance(value, dict) else value
+
+    def items(self):
+        return [(key, self[key]) for key in self]
+
+
+def test_a_platform_key_that_cannot_be_templated_is_left_to_the_hosts_it_goes_to():
+    lazy = _Lazy({'admins': {'owner': 'team@example.com',
+                             'confluent': {'description': '{{ undefined }}'},
+                             'atlas': {'role_assignments': [{'role': 'ORG_OWNER'}]}}})
+    found, problems = _groups.catalogue(lazy, 'atlas')
+    assert problems == []
+    assert found['admins']['confluent'] is _groups.UNRESOLVED
+    assert _groups.problems(found, 'atlas', 'atlas-1', {'atlas': ['atlas-1'], 'confluent': ['c-1']}) == []
+    assert _groups.expand(found, 'atlas', 'atlas-1', ['atlas-1'])[0] == [
+        {'external_group_name': 'admins', 'role_assignments': [{'role': 'ORG_OWNER'}]}]
+    assert _groups.declared(lazy) == {'admins': {'owner': 'team@example.com', 'confluent': _groups.UNRESOLVED,
+                                                 'atlas': {'role_assignments': [{'role': 'ORG_OWNER'}]}}}
+    # On the hosts the key goes to, the undefined variable is a problem naming the group and the key.
+    found, problems = _groups.catalogue(lazy, 'confluent')
+    assert problems == ["sso_groups.admins.confluent: 'undefined' is undefined"]
+    assert _groups.problems(found, 'confluent', 'c-1', {'atlas': ['atlas-1'], 'confluent': ['c-1']}) == []
+    # A key of no platform cannot be left to other hosts.
+    lazy = _Lazy({'admins': {'owner': '{{ undefined }}', 'atlas': None}})
+    assert _groups.catalogue(lazy, 'atlas')[1] == ["sso_groups.admins.owner: 'undefined' is undefined"]
