@@ -5,6 +5,8 @@
 - an autouse fixture resets the emulator before each test.
 - `ansible`: runs playbooks, see support.runner.AnsibleRunner.run().
 - `confluent_connection`: module options that reach the emulator's Confluent API.
+- `profile`: each provider's profile in turn (tests/support/profiles.py), ready on the emulator;
+  `markers`: marker credentials, the only ones the emulator then accepts, to prove no secret leaks.
 """
 
 from pathlib import Path
@@ -12,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from emulator.client import start_emulator
+from support import profiles
+from support.profiles import Markers
 from support.runner import AnsibleRunner
 
 REQUEST_LOG = Path(__file__).resolve().parents[1] / "output" / "emulator-requests.jsonl"
@@ -43,3 +47,18 @@ def confluent_connection(emulator):
     """Options for the Confluent modules that reach the emulator over HTTPS."""
     return {"base_url": emulator.https, "api_key": CONFLUENT_API_KEY, "api_secret": CONFLUENT_API_SECRET,
             "ca_path": emulator.ca_file}
+
+
+@pytest.fixture(params=profiles.PROVIDERS)
+def profile(request, emulator):
+    chosen = profiles.profile(request.param)
+    chosen.prepare(emulator)
+    return chosen
+
+
+@pytest.fixture
+def markers(profile, emulator):
+    """Marker credentials, the only ones the emulator accepts for this test."""
+    values = Markers(profile.name)
+    profile.setup_credentials(emulator, values)
+    return values

@@ -31,21 +31,6 @@ WORKLOAD_SUMMARY = {'created': CREATED, 'updated': UPDATED, 'deleted': STALE, 'u
 SEED = 20240611  # the emulator's seed: probabilistic faults draw the same numbers every run
 
 
-@pytest.fixture(params=profiles.PROVIDERS)
-def profile(request, emulator):
-    chosen = profiles.profile(request.param)
-    chosen.prepare(emulator)
-    return chosen
-
-
-@pytest.fixture
-def markers(profile, emulator):
-    """Marker credentials, the only ones the emulator accepts for this test."""
-    values = Markers(profile.name)
-    profile.setup_credentials(emulator, values)
-    return values
-
-
 def seed_workload(profile, emulator):
     """Seed the state and return the 200 desired items (see the module docstring)."""
     seeded = ([profile.api_item(n, 1) for n in range(UNCHANGED)]

@@ -12,31 +12,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from integration.playbook_support import ARIA_HOST, ATLAS_HOST, CONFLUENT_HOST, api_writes
 from integration.playbook_support import inventory as three_targets
 from support import profiles, reliability
-from support.profiles import Markers
 
 HOSTS = {'confluent': CONFLUENT_HOST, 'atlas': ATLAS_HOST, 'aria': ARIA_HOST}
 MODULE_VARIABLES = {'confluent': 'confluent_group_mappings', 'atlas': 'atlas_role_mappings', 'aria': 'aria_group_mappings'}
 PROFILES = dict((name, profiles.profile(name)) for name in profiles.PROVIDERS)
-
-
-@pytest.fixture(params=profiles.PROVIDERS)
-def profile(request, emulator):
-    chosen = profiles.profile(request.param)
-    chosen.prepare(emulator)
-    return chosen
-
-
-@pytest.fixture
-def markers(profile, emulator):
-    """Marker credentials, the only ones the emulator accepts for this test."""
-    values = Markers(profile.name)
-    profile.setup_credentials(emulator, values)
-    return values
 
 
 def set_task(profile, emulator, markers, name, mappings, check=False, **options):
