@@ -126,6 +126,7 @@ def test_30_percent_429_with_retry_after_converges(ansible, emulator, profile, m
     assert figures['requests_retried'] >= 20
 
 
+@pytest.mark.core_independent
 def test_10_percent_500_and_503_converges(ansible, emulator, profile, markers):
     desired = seed_workload(profile, emulator)
     emulator.client.config(seed=SEED)
@@ -147,6 +148,7 @@ def test_10_percent_500_and_503_converges(ansible, emulator, profile, markers):
             assert sum(1 for e in same if e['status'] in (200, 201)) == 1
 
 
+@pytest.mark.core_independent
 def test_5_percent_of_writes_applied_then_answer_lost(ansible, emulator, profile, markers):
     desired = seed_workload(profile, emulator)
     emulator.client.config(seed=SEED)
@@ -202,6 +204,7 @@ def test_timeouts_retry_reads_and_idempotent_writes_but_never_resend_a_create(an
 # -- failing clearly ------------------------------------------------------------------
 
 
+@pytest.mark.core_independent
 def test_retries_exhausted_fail_with_attempts_and_last_answer_and_list_applied_changes(
         ansible, emulator, profile, markers):
     desired = seed_workload(profile, emulator)
@@ -233,6 +236,7 @@ def test_retries_exhausted_fail_with_attempts_and_last_answer_and_list_applied_c
     assert_converged(profile, emulator, desired)
 
 
+@pytest.mark.core_independent
 def test_one_item_always_rejected_fails_alone_naming_it_then_a_fixed_input_converges(
         ansible, emulator, profile, markers):
     desired = seed_workload(profile, emulator)
@@ -262,6 +266,7 @@ def test_one_item_always_rejected_fails_alone_naming_it_then_a_fixed_input_conve
     assert_converged(profile, emulator, fixed_input)
 
 
+@pytest.mark.core_independent
 def test_purge_never_deletes_after_an_incomplete_read(ansible, emulator, profile, markers):
     desired = seed_workload(profile, emulator)[:50]  # purge would delete 140 of the 190 stored
     match = {'provider': profile.name, 'operation': profile.list_operation}
@@ -285,6 +290,7 @@ def test_purge_never_deletes_after_an_incomplete_read(ansible, emulator, profile
     assert len(profile.state(emulator)) == UNCHANGED + UPDATED + STALE
 
 
+@pytest.mark.core_independent
 def test_atlas_purge_never_deletes_when_a_later_page_fails(ansible, tmp_path):
     """Atlas paged (an emulator option off the spec, hence an emulator of its own, unlogged)."""
     profile = profiles.profile('atlas')
@@ -311,6 +317,7 @@ def test_atlas_purge_never_deletes_when_a_later_page_fails(ansible, tmp_path):
 # -- Atlas tokens ---------------------------------------------------------------------
 
 
+@pytest.mark.core_independent
 @pytest.mark.parametrize('profile', ['atlas'], indirect=True)
 def test_atlas_token_expiring_mid_run_is_refreshed_once(ansible, emulator, profile, markers):
     desired = seed_workload(profile, emulator)
@@ -361,6 +368,7 @@ def test_atlas_token_endpoint_refusing_names_the_service_account_not_its_secret(
 # -- following the vendors (shared/specs/EVIDENCE.md) -------------------------------------
 
 
+@pytest.mark.core_independent
 @pytest.mark.parametrize('profile', ['confluent'], indirect=True)
 def test_confluent_quota_reached_fails_the_creates_past_it_alone_then_converges(ansible, emulator, profile, markers):
     desired = seed_workload(profile, emulator)
@@ -390,6 +398,7 @@ def test_confluent_quota_reached_fails_the_creates_past_it_alone_then_converges(
     assert_converged(profile, emulator, desired)
 
 
+@pytest.mark.core_independent
 @pytest.mark.parametrize('profile', ['atlas'], indirect=True)
 def test_atlas_refusing_an_allowed_unknown_role_with_500_fails_that_item_alone_sent_once(
         ansible, emulator, profile, markers):
@@ -418,6 +427,7 @@ def test_atlas_refusing_an_allowed_unknown_role_with_500_fails_that_item_alone_s
     assert_converged(profile, emulator, desired)
 
 
+@pytest.mark.core_independent
 @pytest.mark.parametrize('profile', ['aria'], indirect=True)
 def test_aria_appliance_without_the_authzn_api_fails_naming_vcf_9_1_and_writes_nothing(ansible, emulator, profile,
                                                                                        markers):
