@@ -241,7 +241,15 @@ def _drift_page(report):
             'rows': rows,
         })
     totals = report.get('totals') or {}
-    return {'totals': dict((k, int(totals.get(k, 0))) for k in ('hosts', IN_SYNC, DRIFT, FAILED)), 'hosts': entries}
+    # The access policy's findings on the planned state, when the audit evaluated one.
+    policy = report.get('policy')
+    if isinstance(policy, dict):
+        policy = {'summary': policy.get('summary') or {}, 'findings': policy.get('findings') or [],
+                  'stale_waivers': policy.get('stale_waivers') or []}
+    else:
+        policy = None
+    return {'totals': dict((k, int(totals.get(k, 0))) for k in ('hosts', IN_SYNC, DRIFT, FAILED)), 'hosts': entries,
+            'policy': policy}
 
 
 def drift_markdown(report, template=None):

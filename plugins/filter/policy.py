@@ -51,6 +51,11 @@ def policy_failure(policy_report):
     return _policy.failure_message(policy_report)
 
 
+def planned_mappings(planned, provider, live=None):
+    """A target's planned mappings for the policy, Confluent role bindings the plan did not read taken from ``live``."""
+    return _policy.planned_mappings(planned, provider, live)
+
+
 class FilterModule:
     """sso.mappings access policy filters."""
 
@@ -63,4 +68,5 @@ class FilterModule:
             'policy_markdown': policy_markdown,
             'policy_stats': policy_stats,
             'policy_failure': policy_failure,
+            'planned_mappings': planned_mappings,
         }

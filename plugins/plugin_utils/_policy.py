@@ -550,3 +550,19 @@ def failure_message(report):
         by_rule.setdefault(finding['rule'], []).append(finding.get('group') or finding.get('mapping') or finding.get('host') or '?')
     return 'the access policy is violated: %s' % '; '.join(
         'rule %s (%s)' % (rule, _names(dict.fromkeys(names))) for rule, names in by_rule.items())
+
+
+# --- the planned state ---------------------------------------------------------------------------
+
+def planned_mappings(planned, provider, live=None):
+    """The mappings a target will hold after a run, for the policy: a set module's ``mappings`` in check mode.
+
+    A Confluent set module reads a mapping's role bindings only when its item names ``role_bindings``, so a planned
+    mapping without them takes the bindings of the live mapping of the same id (``live``: the info module's
+    ``mappings``, which carry every mapping's bindings); a mapping that does not exist yet has none."""
+    planned = plain(planned or [])
+    if provider != 'confluent':
+        return planned
+    bindings = dict((m['id'], m.get('role_bindings') or []) for m in plain(live or []) if isinstance(m, dict) and m.get('id'))
+    return [dict(m, role_bindings=bindings.get(m.get('id'), [])) if isinstance(m, dict) and 'role_bindings' not in m else m
+            for m in planned]

@@ -171,6 +171,15 @@ def test_report_and_markdown():
     assert '## c-lcm (aria): audit failed' in markdown and '    Aria: HTTP 401' in markdown
     assert markdown.index('## a-org') < markdown.index('## b-org') < markdown.index('## c-lcm')
     assert filters.drift_report({})['drifted'] is False
+    assert '## Access policy' not in markdown
+
+    # With the access policy's findings on the planned state (the audit adds them), escaped as Markdown.
+    finding = {'rule': 'admins-are-named', 'severity': 'critical', 'status': 'violation', 'enforce': True, 'group': 'eng|<b>',
+               'host': 'b-org', 'mapping': 'eng', 'role': 'OrganizationAdmin', 'scope': 'crn://x', 'message': 'not allowed'}
+    summary = {'violations': 1, 'enforced': 1, 'waived': 0, 'stale_waivers': 0, 'unread_targets': 0}
+    markdown = filters.drift_markdown(dict(report, policy={'summary': summary, 'findings': [finding], 'stale_waivers': []}))
+    assert 'Violations: 1, enforced: 1, waived: 0, stale waivers: 0, targets not planned: 0.' in markdown
+    assert '| admins-are-named | critical | violation | eng\\|&lt;b&gt; | b-org | eng | OrganizationAdmin |' in markdown
 
 
 def test_export_drops_read_only_fields_and_sorts():

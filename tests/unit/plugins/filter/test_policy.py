@@ -63,7 +63,26 @@ def reports():
 
 def test_filters_are_registered():
     assert sorted(filters.FilterModule().filters()) == [
-        'policy_failure', 'policy_findings', 'policy_junit', 'policy_markdown', 'policy_problems', 'policy_sarif', 'policy_stats']
+        'planned_mappings', 'policy_failure', 'policy_findings', 'policy_junit', 'policy_markdown', 'policy_problems',
+        'policy_sarif', 'policy_stats']
+
+
+def test_planned_confluent_mappings_take_the_role_bindings_the_plan_did_not_read_from_the_live_read():
+    admin = [{'role_name': 'OrganizationAdmin', 'crn_pattern': CRN}]
+    planned = [{'id': 'group-1', 'display_name': 'kept', 'filter': '"a" in groups'},  # its item names no role_bindings
+               {'id': 'group-2', 'display_name': 'named', 'filter': '"b" in groups', 'role_bindings': []},
+               {'display_name': 'new', 'filter': '"c" in groups'}]  # to be created: no id, no bindings yet
+    live = [{'id': 'group-1', 'role_bindings': admin}, {'id': 'group-2', 'role_bindings': admin}]
+    assert filters.planned_mappings(planned, 'confluent', live) == [
+        dict(planned[0], role_bindings=admin), planned[1], dict(planned[2], role_bindings=[])]
+    # The policy sees the kept mapping's admin binding: the organization keeps an admin.
+    built = review.access_review({'org': {'provider': 'confluent', 'status': 'ok',
+                                          'mappings': filters.planned_mappings(planned, 'confluent', live)}}, generated_at=WHEN)
+    rule = {'rules': [{'id': 'an-org-admin', 'kind': 'min_groups', 'grants': {'role': 'OrganizationAdmin'}, 'min': 1}]}
+    assert filters.policy_findings(built, rule, today=TODAY, evaluated='planned')['findings'] == []
+    # Atlas and Aria mappings carry their roles: as they are.
+    atlas = [{'external_group_name': 'g', 'role_assignments': [{'role': 'ORG_OWNER', 'org_id': ORG}]}]
+    assert filters.planned_mappings(atlas, 'atlas') == atlas
 
 
 def test_the_policy_report_of_a_review():
