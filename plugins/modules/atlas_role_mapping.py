@@ -65,18 +65,6 @@ options:
     description:
       - Read-only, ignored. Accepted so that M(sso.mappings.atlas_role_mapping_info) output can be passed back.
     type: str
-  allow_unknown_roles:
-    description:
-      - Send a role outside the collection's list of Atlas roles as written, with a warning that names it and the
-        closest known role, instead of failing before any request. For roles Atlas has added since this collection
-        was released; Atlas itself then judges the role.
-      - Atlas has answered a role it does not accept with HTTP 400 C(INVALID_ATTRIBUTE) and with HTTP 500
-        C(UNEXPECTED_ERROR). For a mapping that carries such a role both fail that mapping alone, the 500 is not
-        retried, and the message names the role.
-      - A role named C(ORG_...) is an organization role and one named C(GROUP_...) a project role; any other goes
-        on the organization or project its assignment names.
-    type: bool
-    default: false
   state:
     description:
       - V(present) creates the mapping or updates it to match; V(absent) deletes it when it exists.
@@ -85,6 +73,7 @@ options:
     default: present
 extends_documentation_fragment:
   - sso.mappings.atlas
+  - sso.mappings.atlas.WRITE
   - sso.mappings.connection
   - sso.mappings.attributes
   - sso.mappings.attributes.ATLAS

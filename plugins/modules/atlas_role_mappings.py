@@ -70,18 +70,6 @@ options:
         type: str
         choices: [present, absent]
         default: present
-  allow_unknown_roles:
-    description:
-      - Send a role outside the collection's list of Atlas roles as written, with a warning that names it and the
-        closest known role, instead of failing before any request. For roles Atlas has added since this collection
-        was released; Atlas itself then judges the role.
-      - Atlas has answered a role it does not accept with HTTP 400 C(INVALID_ATTRIBUTE) and with HTTP 500
-        C(UNEXPECTED_ERROR). For a mapping that carries such a role both fail that mapping alone, the 500 is not
-        retried, and the message names the role.
-      - A role named C(ORG_...) is an organization role and one named C(GROUP_...) a project role; any other goes
-        on the organization or project its assignment names.
-    type: bool
-    default: false
   purge:
     description:
       - Delete every existing role mapping of the organization that O(mappings) does not name.
@@ -90,6 +78,7 @@ options:
     default: false
 extends_documentation_fragment:
   - sso.mappings.atlas
+  - sso.mappings.atlas.WRITE
   - sso.mappings.connection
   - sso.mappings.safe_apply
   - sso.mappings.attributes
