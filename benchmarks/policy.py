@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / ".build" / "collections"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # apply_runs, also when loaded from a file path
 # pylint: disable=wrong-import-position
 import apply_runs  # noqa: E402
 
@@ -231,7 +232,7 @@ def measure_apply(runner, n, repeat):
 
 def print_apply(n, found, runs, audit, report):
     print('  apply playbook, no change, three hosts (%d mappings each, Confluent items naming their role bindings), '
-          'median of %d in turns; the policy: %d rules, %d findings (%d waived)' % (
+          'median of %d in turns; the policy: %d rules, findings: %d (%d waived)' % (
               n, len(runs['with policy']), len(report['rules']), len(report['findings']), report['summary']['waived']))
     apply_runs.print_runs((('without sso_policy', 'without policy'), ('with sso_policy', 'with policy')), found)
     wall, cpu = found['difference']['with policy']
