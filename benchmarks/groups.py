@@ -15,7 +15,8 @@ import statistics
 import sys
 import time
 
-import yaml
+import apply_runs
+from apply_runs import CLAIMS, HOSTS
 
 from support import profiles
 from support.runner import collections_path
@@ -26,10 +27,7 @@ from ansible_collections.sso.mappings.plugins.filter import groups as filters  #
 from ansible_collections.sso.mappings.plugins.plugin_utils._groups import MODULES  # noqa: E402
 
 PREFIX = "bench-group"
-HOSTS = {"confluent": "bench-confluent", "atlas": "bench-atlas", "aria": "bench-aria"}
 INVENTORY_GROUPS = dict((provider, [host]) for provider, host in HOSTS.items())
-CLAIMS = "claims.groups"
-TOKEN_PATH = "/api/oauth/token"  # Atlas: a POST that changes nothing
 
 
 def catalogue(n, by_provider):
@@ -69,17 +67,6 @@ def in_process(groups, repeat=5):
     return figures
 
 
-def inventory(emulator, by_provider, variables):
-    """The three hosts in their provider's group, connected to the emulator; ``variables``: host -> more."""
-    hosts = {}
-    for provider, host in HOSTS.items():
-        connection = by_provider[provider].connection(emulator)
-        hosts[provider] = {"hosts": {host: dict(
-            dict(("%s_%s" % (provider, k), v) for k, v in connection.items()),
-            confluent_groups_claim=CLAIMS, **variables.get(host, {}))}}
-    return hosts
-
-
 def measure(runner, n, repeat):
     """The in-process figures and those of the apply playbook's no-change runs."""
     by_provider = dict((name, profiles.profile(name)) for name in HOSTS)
@@ -97,36 +84,13 @@ def role_runs(runner, by_provider, groups, n, repeat):
     for provider, profile in by_provider.items():
         profile.seed(emulator, [profile.api_shape(item) for item in items[provider]])
     variants = {
-        "sso_groups": inventory(emulator, by_provider, {}),
-        "own lists": inventory(emulator, by_provider, dict(
+        "sso_groups": (apply_runs.inventory(emulator, by_provider, {}), {"sso_groups": groups}),
+        "own lists": (apply_runs.inventory(emulator, by_provider, dict(
             (host, {MODULES[provider].role_variable: items[provider]}) for provider, host in HOSTS.items())),
+            {"sso_groups": {}}),
     }
-    directory = runner.workdir / "groups"
-    for name, hosts in variants.items():
-        path = directory / name.replace(" ", "-")
-        (path / "group_vars").mkdir(parents=True, exist_ok=True)
-        (path / "hosts.yml").write_text(yaml.safe_dump(hosts, sort_keys=False), encoding="utf-8")
-        (path / "group_vars" / "all.yml").write_text(
-            yaml.safe_dump({"sso_groups": groups if name == "sso_groups" else {}}, sort_keys=False), encoding="utf-8")
-    runs = dict((name, []) for name in variants)
-    for _run in range(repeat):
-        for name in variants:
-            emulator.client.clear_requests()
-            result = runner.run(playbook="sso.mappings.apply", inventory=directory / name.replace(" ", "-") / "hosts.yml",
-                                env={"ANSIBLE_DEPRECATION_WARNINGS": "False"}, timeout=None)
-            writes = [w for w in emulator.client.writes() if w["path"] != TOKEN_PATH]
-            unchanged = result.stdout.count(" unchanged (created 0, updated 0, deleted 0, unchanged %d)" % n)
-            if result.rc != 0 or writes or unchanged != len(HOSTS):
-                raise RuntimeError("the %s no-change run was not one (rc=%s, %d writes, %d hosts unchanged):\n%s"
-                                   % (name, result.rc, len(writes), unchanged, result.stdout[-3000:]))
-            runs[name].append(result)
-    figures = dict((name, (statistics.median(r.wall for r in results), statistics.median(r.cpu for r in results),
-                           [r.wall for r in results])) for name, results in runs.items())
-    # Each catalogue run against the lists run just before it: robust to a machine whose load changes.
-    figures["difference"] = tuple(statistics.median(getattr(c, field) - getattr(o, field)
-                                                    for c, o in zip(runs["sso_groups"], runs["own lists"], strict=True))
-                                  for field in ("wall", "cpu"))
-    return figures
+    inventories = apply_runs.write_variants(runner.workdir / "groups", variants)
+    return apply_runs.figures(apply_runs.no_change_runs(runner, inventories, n, repeat), base="own lists")
 
 
 def print_groups(n, process, runs):
@@ -138,12 +102,10 @@ def print_groups(n, process, runs):
               ", ".join("%s %.0f ms" % (p, s * 1000) for p, s in process.items()), total * 1000,
               total / (3 * n) * 1e6))
     if runs:
-        lists, catalogue_run = runs["own lists"], runs["sso_groups"]
+        lists = runs["own lists"]
         print("  apply playbook, no change, three hosts, median of %d in turns:" % len(lists[2]))
-        for name, (wall, cpu, walls) in (("from the hosts' own lists", lists), ("from sso_groups", catalogue_run)):
-            print("    %-26s %6.2f s wall, %6.2f s CPU (runs: %s s)" % (
-                name, wall, cpu, ", ".join("%.2f" % w for w in walls)))
-        wall, cpu = runs["difference"]
+        apply_runs.print_runs((("from the hosts' own lists", "own lists"), ("from sso_groups", "sso_groups")), runs)
+        wall, cpu = runs["difference"]["sso_groups"]
         print("    sso_groups adds %.2f s wall (%.0f%% of the no-change run), %.2f s CPU (%.0f%%): the median of each "
-              "run from sso_groups less the run from the lists just before it" % (
+              "run from sso_groups less the run from the lists in the same turn" % (
                   wall, wall / lists[0] * 100, cpu, cpu / lists[1] * 100))

@@ -413,6 +413,10 @@ def test_the_benchmark_evaluates_every_kind_and_every_format():
     assert set(f['kind'] for f in report['findings']) >= {'allowed_groups', 'forbidden', 'match_everyone', 'max_platforms', 'exclusive',
                                                           'owner_required'}
     assert report['summary']['waived'] > 0 and set(w['why'] for w in report['stale_waivers']) == {'expired', 'unused'}
+    # The policy of the apply playbook's runs (--policy N): ten rules of all eight kinds, well-formed.
+    rules = benchmark.apply_policy((benchmark.TODAY + datetime.timedelta(days=90)).isoformat())
+    assert policy_problems(rules, benchmark.TODAY) == [] and len(rules['rules']) == 10
+    assert len(set(r['kind'] for r in rules['rules'])) == 8
 
 
 def test_the_policy_that_docs_policy_md_offers_to_start_from_is_good():
