@@ -85,36 +85,31 @@ def test_the_connection_variables_are_the_modules_options(provider):
         assert option['type'] == module_options[target].get('type', 'str'), name
 
 
+def assert_variables_reach_the_module(provider, entry_point, module_suffix, module_spec, variables):
+    """Each role variable of ``variables`` reaches the option of the same name of the entry point's module task,
+    with the option's type and default."""
+    options = role_spec(provider)[entry_point]['options']
+    with open(ROLES / provider / 'defaults' / 'main.yml', encoding='utf-8') as handle:
+        defaults = yaml.safe_load(handle)
+    with open(ROLES / provider / 'tasks' / ('%s.yml' % entry_point), encoding='utf-8') as handle:
+        task = next(t for t in yaml.safe_load(handle) if any(k.endswith(module_suffix) for k in t))
+    module_options = next(v for k, v in task.items() if k.endswith(module_suffix))
+    for variable, option in variables.items():
+        assert options[variable]['type'] == module_spec[option]['type']
+        assert options[variable]['default'] == module_spec[option]['default'] == defaults[variable]
+        assert module_options[option] == '{{ %s }}' % variable
+
+
 @pytest.mark.parametrize('provider', sorted(EXPORT_ONLY))
 def test_the_export_entry_points_own_variables_are_the_info_modules_options(provider):
     """Such a variable reaches the _info module's option of the same name, with its type and default."""
-    options = role_spec(provider)['export']['options']
-    info = MODULES[provider].info_options
-    with open(ROLES / provider / 'defaults' / 'main.yml', encoding='utf-8') as handle:
-        defaults = yaml.safe_load(handle)
-    with open(ROLES / provider / 'tasks' / 'export.yml', encoding='utf-8') as handle:
-        (task,) = yaml.safe_load(handle)
-    module_options = next(v for k, v in task.items() if k.endswith('_info'))
-    for variable, option in EXPORT_ONLY[provider].items():
-        assert options[variable]['type'] == info[option]['type']
-        assert options[variable]['default'] == info[option]['default'] == defaults[variable]
-        assert module_options[option] == '{{ %s }}' % variable
+    assert_variables_reach_the_module(provider, 'export', '_info', MODULES[provider].info_options, EXPORT_ONLY[provider])
 
 
 @pytest.mark.parametrize('provider', sorted(MAIN_ONLY))
 def test_the_main_entry_points_own_variables_are_the_set_modules_options(provider):
     """Such a variable reaches the set module's option of the same name, with its type and default."""
-    options = role_spec(provider)['main']['options']
-    write = MODULES[provider].write_options
-    with open(ROLES / provider / 'defaults' / 'main.yml', encoding='utf-8') as handle:
-        defaults = yaml.safe_load(handle)
-    with open(ROLES / provider / 'tasks' / 'main.yml', encoding='utf-8') as handle:
-        task = next(t for t in yaml.safe_load(handle) if any(k.endswith('_mappings') for k in t))
-    module_options = next(v for k, v in task.items() if k.endswith('_mappings'))
-    for variable, option in MAIN_ONLY[provider].items():
-        assert options[variable]['type'] == write[option]['type']
-        assert options[variable]['default'] == write[option]['default'] == defaults[variable]
-        assert module_options[option] == '{{ %s }}' % variable
+    assert_variables_reach_the_module(provider, 'main', '_mappings', MODULES[provider].write_options, MAIN_ONLY[provider])
 
 
 @pytest.mark.parametrize('provider', sorted(MODULES))
